@@ -1,0 +1,74 @@
+"""Settings read once from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the bot cannot use."""
+
+
+def default_database_path(environ: Mapping[str, str]) -> Path:
+    """Return the per-user data file, outside any source tree."""
+    base = environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "termiknowledge" / "termiknowledge.db"
+
+
+def default_glossary_dir() -> Path:
+    """Return the shipped glossary: inside the installed package, else the source tree's `data/`."""
+    installed = _PACKAGE_DIR / "_glossary"
+    if installed.is_dir():
+        return installed
+    return _PACKAGE_DIR.parent / "data" / "glossary"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot is configured with."""
+
+    token: str | None
+    database_path: Path
+    glossary_dir: Path
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+    # Only for the test harness: the REST base URL of a fake Discord on loopback.
+    api_base: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from a mapping of environment variables."""
+        token = (environ.get("DISCORD_TOKEN") or "").strip() or None
+        db = environ.get("DATABASE_PATH", "").strip()
+        glossary = environ.get("GLOSSARY_DIR", "").strip()
+        guild = environ.get("DEV_GUILD_ID", "").strip()
+        if guild and not guild.isdigit():
+            raise ConfigError(f"DEV_GUILD_ID must be a server id (digits only), got {guild!r}")
+        level = (environ.get("LOG_LEVEL") or "INFO").strip().upper()
+        if level not in _LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {level!r}")
+        return cls(
+            token=token,
+            database_path=Path(db).expanduser() if db else default_database_path(environ),
+            glossary_dir=Path(glossary).expanduser() if glossary else default_glossary_dir(),
+            dev_guild_id=int(guild) if guild else None,
+            log_level=level,
+            api_base=(environ.get("DISCORD_API_BASE") or "").strip().rstrip("/") or None,
+        )
+
+
+def load_settings(env_file: Path = Path(".env")) -> Settings:
+    """Read `.env` (if present) under the real environment, which wins."""
+    values: dict[str, str] = {}
+    if env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+    return Settings.from_env(values)

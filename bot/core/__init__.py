@@ -1,0 +1,1 @@
+"""Domain logic with no Discord imports: glossary, matching, scheduling, study."""

@@ -1,0 +1,135 @@
+"""Turn names, aliases and user queries into comparable keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# British spellings that differ from American ones in whole words.
+_BRITISH = {
+    "labour": "labor",
+    "centre": "center",
+    "centres": "centers",
+    "catalogue": "catalog",
+    "catalogues": "catalogs",
+    "programme": "program",
+    "programmes": "programs",
+    "colour": "color",
+    "behaviour": "behavior",
+    "favour": "favor",
+    "defence": "defense",
+    "licence": "license",
+    "licences": "licenses",
+    "analyse": "analyze",
+    "cheque": "check",
+    "tonne": "ton",
+    "tonnes": "tons",
+    "storey": "story",
+    "mould": "mold",
+    "neighbour": "neighbor",
+    "fulfil": "fulfill",
+    "fulfilment": "fulfillment",
+    "enrol": "enroll",
+    "travelled": "traveled",
+    "travelling": "traveling",
+    "modelling": "modeling",
+    "modelled": "modeled",
+    "cancelled": "canceled",
+    "cancelling": "canceling",
+    "labelling": "labeling",
+    "labelled": "labeled",
+    "levelling": "leveling",
+    "levelled": "leveled",
+    "gauge": "gage",
+    "grey": "gray",
+    "ageing": "aging",
+    "judgement": "judgment",
+    "acknowledgement": "acknowledgment",
+    "aluminium": "aluminum",
+    "kerb": "curb",
+    "tyre": "tire",
+    "tyres": "tires",
+}
+# Verbs spelt -ise in British English; "enterprise" or "exercise" must not change.
+_ISE_STEMS = (
+    "organis", "optimis", "standardis", "prioritis", "utilis", "minimis", "maximis",
+    "realis", "recognis", "customis", "localis", "centralis", "decentralis", "digitalis",
+    "rationalis", "synchronis", "summaris", "categoris", "authoris", "capitalis",
+    "containeris", "palletis", "itemis", "amortis", "stabilis", "normalis", "visualis",
+    "characteris", "harmonis", "modernis", "specialis", "personalis", "serialis",
+    "globalis", "industrialis", "mechanis", "computeris", "unitis", "finalis",
+)
+_SUFFIX_SWAPS = (("isation", "ization"), ("isations", "izations"))
+_IRREGULAR = {
+    "indices": "index",
+    "criteria": "criterion",
+    "matrices": "matrix",
+    "analyses": "analysis",
+    "bases": "basis",
+    "hypotheses": "hypothesis",
+    "phenomena": "phenomenon",
+    "media": "medium",
+    "men": "man",
+    "feet": "foot",
+    "data": "data",
+}
+_NO_SINGULAR_ENDINGS = ("ss", "us", "is", "os", "as", "ys")
+_PUNCT = re.compile(r"[^\w\s]+")
+_SPACES = re.compile(r"\s+")
+
+
+def _british_to_american(word: str) -> str:
+    if word in _BRITISH:
+        return _BRITISH[word]
+    for british, american in _SUFFIX_SWAPS:
+        if word.endswith(british):
+            return word[: -len(british)] + american
+    for stem in _ISE_STEMS:
+        if word.startswith(stem):
+            rest = word[len(stem):]
+            if rest in ("e", "es", "ed", "er", "ers", "ing"):
+                return stem[:-1] + "z" + rest
+    return word
+
+
+def singular(word: str) -> str:
+    """Return a crude singular form; the same rule on both sides is what matters."""
+    if word in _IRREGULAR:
+        return _IRREGULAR[word]
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(_NO_SINGULAR_ENDINGS):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    return word[:-1]
+
+
+@lru_cache(maxsize=65536)
+def _word(word: str) -> str:
+    return singular(_british_to_american(word))
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and turn `&` into `and`, keeping the words."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold().replace("&", " and ").replace("'", "").replace("\u2019", "")
+    text = _PUNCT.sub(" ", text).replace("_", " ")
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalize(text: str) -> str:
+    """Return the lookup key of a name, alias or query."""
+    return " ".join(_word(word) for word in fold(text).split())
+
+
+def compact(key: str) -> str:
+    """Return a key without spaces or `and`, so `s and op`, `s op` and `sop` meet."""
+    return "".join(word for word in key.split() if word != "and")
+
+
+def slugify(name: str) -> str:
+    """Return the stable id of a term from its name."""
+    return "-".join(fold(name).split())
