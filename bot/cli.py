@@ -3,16 +3,124 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+import textwrap
 from collections.abc import Sequence
 
-from bot.config import ConfigError, load_settings
-from bot.core.glossary import GlossaryError, load_glossary
-from bot.core.modules import MODULES
+from bot.config import ConfigError, Settings, load_settings
+from bot.core.glossary import GlossaryError, Term, load_glossary
+from bot.core.modules import MODULES, module_number
+from bot.db import Database, DatabaseError
+from bot.service import GlossaryService
+
+NO_TOKEN_HELP = """\
+TermiKnowledge needs a Discord bot token to connect, and none was found.
+
+To get one: open https://discord.com/developers/applications, create an application,
+open its "Bot" page, press "Reset Token" and copy the token. Put it in a file named
+.env in the folder you run the bot from (see .env.example), as DISCORD_TOKEN=<token>,
+or export DISCORD_TOKEN in your shell. Then invite the bot with the "bot" and
+"applications.commands" scopes (the README lists the permissions) and run
+`termiknowledge run` again.
+
+No token? The glossary works offline too:
+  termiknowledge term backlog
+  termiknowledge search "safety stock"
+"""
+
+BAD_TOKEN_HELP = """\
+Discord rejected the token in DISCORD_TOKEN. It may be mistyped, revoked or reset.
+Open https://discord.com/developers/applications, choose your application, open "Bot",
+press "Reset Token", and put the new token in .env as DISCORD_TOKEN=<token>.
+The offline commands (`termiknowledge term ...`, `termiknowledge search ...`) work meanwhile.
+"""
 
 
-def _validate() -> int:
-    settings = load_settings()
+def render_term(term: Term, service: GlossaryService) -> str:
+    """Render a term as plain text for the terminal."""
+    width = 88
+    lines = [term.name, "=" * min(len(term.name), width)]
+    lines += textwrap.wrap(term.definition, width)
+    if term.example:
+        lines += ["", "Example / formula:"]
+        lines += textwrap.wrap(term.example, width, initial_indent="  ", subsequent_indent="  ")
+    if term.aliases:
+        lines += ["", "Also known as: " + ", ".join(term.aliases)]
+    lines += [f"Module: {module_number(term.module)}. {term.module}"]
+    names = [service.get(slug) for slug in term.related]
+    if names:
+        lines += ["Related: " + ", ".join(t.name for t in names if t)]
+    return "\n".join(lines)
+
+
+async def _open(settings: Settings) -> GlossaryService:
+    db = await Database.open(settings.database_path)
+    try:
+        service, report = await GlossaryService.load(db, settings.glossary_dir)
+    except BaseException:
+        await db.close()
+        raise
+    for problem in report.problems[:10]:
+        print(f"warning: {problem}", file=sys.stderr)
+    return service
+
+
+async def _term(settings: Settings, query: str) -> int:
+    service = await _open(settings)
+    try:
+        resolution = service.resolve(query)
+        await service.record(query, resolution)
+        if resolution.match is not None:
+            term = service.get(resolution.match.slug)
+            assert term is not None
+            print(render_term(term, service))
+            return 0
+        if resolution.suggestions:
+            print(f"No exact match for {query.strip()[:100]!r}. Did you mean:")
+            for match in resolution.suggestions:
+                print(f"  - {match.name}")
+            return 1
+        print(f"No term matches {query.strip()[:100]!r}. Try: termiknowledge search {query.strip()[:40]!r}")
+        return 1
+    finally:
+        await service.db.close()
+
+
+async def _search(settings: Settings, text: str) -> int:
+    service = await _open(settings)
+    try:
+        hits, total = await service.search(text, page=0, per_page=10)
+        if not hits:
+            print(f"Nothing in the glossary mentions {text.strip()[:100]!r}.")
+            return 1
+        print(f"{total} result(s) for {text.strip()[:100]!r}" + (", showing the first 10:" if total > 10 else ":"))
+        for hit in hits:
+            print(f"  - {hit.name}: {hit.snippet.replace('**', '')}")
+        return 0
+    finally:
+        await service.db.close()
+
+
+async def _stats(settings: Settings) -> int:
+    service = await _open(settings)
+    try:
+        counts = service.module_counts()
+        lookups, misses = await service.db.lookup_counts()
+        print(f"Database: {settings.database_path}")
+        print(f"Terms: {len(service)} in {sum(1 for c in counts.values() if c)} modules")
+        print(f"Lookups: {lookups}   Misses: {misses}")
+        top = await service.db.top_misses(10)
+        if top:
+            print("Most frequent misses (terms learners looked for and did not find):")
+            for query, count in top:
+                print(f"  {count:5d}  {query}")
+        return 0
+    finally:
+        await service.db.close()
+
+
+def _validate(settings: Settings) -> int:
     try:
         terms = load_glossary(settings.glossary_dir)
     except GlossaryError as exc:
@@ -20,7 +128,7 @@ def _validate() -> int:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
         return 1
-    counts = {module: 0 for module in MODULES}
+    counts = dict.fromkeys(MODULES, 0)
     for term in terms:
         counts[term.module] += 1
     for number, (module, count) in enumerate(counts.items(), start=1):
@@ -29,17 +137,51 @@ def _validate() -> int:
     return 0
 
 
+def _run(settings: Settings) -> int:
+    if settings.token is None:
+        print(NO_TOKEN_HELP, file=sys.stderr)
+        return 2
+    from bot.runner import TokenRejectedError, run  # discord.py is imported only to connect
+
+    try:
+        asyncio.run(run(settings))
+    except TokenRejectedError:
+        print(BAD_TOKEN_HELP, file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen sub-command."""
-    parser = argparse.ArgumentParser(prog="termiknowledge")
+    parser = argparse.ArgumentParser(prog="termiknowledge", description="TermiKnowledge glossary bot")
     sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="connect to Discord and run the bot (the default)")
+    term = sub.add_parser("term", help="look a term up offline")
+    term.add_argument("query", nargs="+")
+    search = sub.add_parser("search", help="full-text search of the glossary offline")
+    search.add_argument("text", nargs="+")
     sub.add_parser("validate", help="check the glossary source files")
+    sub.add_parser("stats", help="show glossary size, lookups and the most frequent misses")
     args = parser.parse_args(argv)
     try:
+        settings = load_settings()
         if args.command == "validate":
-            return _validate()
+            return _validate(settings)
+        if args.command == "term":
+            return asyncio.run(_term(settings, " ".join(args.query)))
+        if args.command == "search":
+            return asyncio.run(_search(settings, " ".join(args.text)))
+        if args.command == "stats":
+            return asyncio.run(_stats(settings))
+        return _run(settings)
     except ConfigError as exc:
         print(f"Configuration problem: {exc}", file=sys.stderr)
         return 2
-    parser.print_help()
-    return 0
+    except DatabaseError as exc:
+        print(f"Database problem: {exc}", file=sys.stderr)
+        return 2
+    except GlossaryError as exc:
+        print(f"The glossary could not be loaded and there is no earlier copy to fall back on.\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

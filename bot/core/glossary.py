@@ -213,14 +213,18 @@ def _link(drafts: list[_Draft], problems: list[Problem]) -> list[Term]:
     for draft in drafts:
         if draft.slug in slugs:
             other = slugs[draft.slug]
-            problems.append(Problem(draft.file, draft.name, f"id {draft.slug!r} is also used by {other.name!r} in {other.file}"))
+            problems.append(
+                Problem(draft.file, draft.name, f"id {draft.slug!r} is also used by {other.name!r} in {other.file}")
+            )
         slugs[draft.slug] = draft
         keys = [(draft.name, "name")] + [(alias, "alias") for alias in draft.aliases]
         seen_here: set[str] = set()
         for text, kind in keys:
             key = normalize(text)
             if key in seen_here:
-                problems.append(Problem(draft.file, draft.name, f"{kind} {text!r} repeats another name or alias of the same term"))
+                problems.append(
+                    Problem(draft.file, draft.name, f"{kind} {text!r} repeats another name or alias of the same term")
+                )
                 continue
             seen_here.add(key)
             if key in owner:

@@ -53,12 +53,45 @@ _BRITISH = {
 }
 # Verbs spelt -ise in British English; "enterprise" or "exercise" must not change.
 _ISE_STEMS = (
-    "organis", "optimis", "standardis", "prioritis", "utilis", "minimis", "maximis",
-    "realis", "recognis", "customis", "localis", "centralis", "decentralis", "digitalis",
-    "rationalis", "synchronis", "summaris", "categoris", "authoris", "capitalis",
-    "containeris", "palletis", "itemis", "amortis", "stabilis", "normalis", "visualis",
-    "characteris", "harmonis", "modernis", "specialis", "personalis", "serialis",
-    "globalis", "industrialis", "mechanis", "computeris", "unitis", "finalis",
+    "organis",
+    "optimis",
+    "standardis",
+    "prioritis",
+    "utilis",
+    "minimis",
+    "maximis",
+    "realis",
+    "recognis",
+    "customis",
+    "localis",
+    "centralis",
+    "decentralis",
+    "digitalis",
+    "rationalis",
+    "synchronis",
+    "summaris",
+    "categoris",
+    "authoris",
+    "capitalis",
+    "containeris",
+    "palletis",
+    "itemis",
+    "amortis",
+    "stabilis",
+    "normalis",
+    "visualis",
+    "characteris",
+    "harmonis",
+    "modernis",
+    "specialis",
+    "personalis",
+    "serialis",
+    "globalis",
+    "industrialis",
+    "mechanis",
+    "computeris",
+    "unitis",
+    "finalis",
 )
 _SUFFIX_SWAPS = (("isation", "ization"), ("isations", "izations"))
 _IRREGULAR = {
@@ -87,7 +120,7 @@ def _british_to_american(word: str) -> str:
             return word[: -len(british)] + american
     for stem in _ISE_STEMS:
         if word.startswith(stem):
-            rest = word[len(stem):]
+            rest = word[len(stem) :]
             if rest in ("e", "es", "ed", "er", "ers", "ing"):
                 return stem[:-1] + "z" + rest
     return word

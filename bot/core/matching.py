@@ -1,0 +1,213 @@
+"""Fuzzy term lookup and autocomplete over names and aliases, with no Discord imports."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from bot.core.normalize import compact, normalize
+
+CHOICES_MAX = 25  # Discord's limit on autocomplete choices
+CHOICE_NAME_MAX = 100  # Discord's limit on a choice's name
+SUGGESTIONS_MAX = 5
+CONFIDENT = 82.0  # best score needed to answer without asking
+MARGIN = 6.0  # and its lead over the best other term
+SUGGEST = 68.0  # lowest score worth offering as "did you mean"
+SHORT = 4  # queries this short (letters, without spaces) never match fuzzily
+_FILLER = re.compile(r"^(?:(?:what|whats|what is|define|definition of|meaning of|explain)\s+)?(?:(?:the|a|an)\s+)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Indexed:
+    """What the matcher needs to know about a term."""
+
+    slug: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A term that fits a query, with the text that matched it and a 0-100 score."""
+
+    slug: str
+    name: str
+    via: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The outcome of a lookup: one confident match, suggestions, or neither."""
+
+    match: Match | None
+    suggestions: tuple[Match, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One autocomplete suggestion: a label of at most 100 characters and the term's slug."""
+
+    label: str
+    slug: str
+
+
+def clean_query(text: str) -> str:
+    """Return the key of a query, without filler such as "what is the"."""
+    key = normalize(text)
+    stripped = _FILLER.sub("", key, count=1)
+    return stripped or key
+
+
+def _label(name: str, via: str) -> str:
+    label = name if normalize(via) == normalize(name) or via.casefold() in name.casefold() else f"{name} ({via})"
+    if len(label) > CHOICE_NAME_MAX:
+        label = label[: CHOICE_NAME_MAX - 1].rstrip() + "…"
+    return label
+
+
+class Matcher:
+    """An in-memory index of names and aliases, built once per glossary load."""
+
+    def __init__(self, terms: Iterable[Indexed]) -> None:
+        self._names: dict[str, str] = {}
+        self._exact: dict[str, tuple[str, str]] = {}  # key -> (slug, text)
+        self._compact: dict[str, list[tuple[str, str]]] = {}
+        keys: list[tuple[str, str, str, int]] = []  # (key, slug, text, rank)
+        for term in terms:
+            self._names[term.slug] = term.name
+            for rank, text in enumerate((term.name, *term.aliases)):
+                key = normalize(text)
+                if not key or key in self._exact:
+                    continue
+                self._exact[key] = (term.slug, text)
+                keys.append((key, term.slug, text, 0 if rank == 0 else 1))
+                squeezed = compact(key)
+                if squeezed != key:
+                    self._compact.setdefault(squeezed, []).append((term.slug, text))
+            # Word-prefix entries: "order quantity" finds "Economic order quantity".
+            words = normalize(term.name).split()
+            for start in range(1, len(words)):
+                keys.append((" ".join(words[start:]), term.slug, term.name, 2))
+        for squeezed, owners in self._compact.items():
+            if squeezed not in self._exact:
+                keys.extend((squeezed, slug, text, 1) for slug, text in owners)
+        keys.sort()
+        self._prefix_keys = [k[0] for k in keys]
+        self._prefix_rows = [(k[1], k[2], k[3]) for k in keys]
+        full = [k for k in keys if k[3] < 2]
+        # Fuzzy scoring runs on token-sorted keys, so word order does not matter.
+        self._fuzzy_keys = [" ".join(sorted(k[0].split())) for k in full]
+        self._fuzzy_rows = [(k[1], k[2]) for k in full]
+        self._short_keys = [k[0] for k in full if len(k[0]) <= SHORT + 2]
+        self._short_rows = [(k[1], k[2]) for k in full if len(k[0]) <= SHORT + 2]
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def name_of(self, slug: str) -> str | None:
+        """Return the display name of a slug, if the term exists."""
+        return self._names.get(slug)
+
+    def resolve(self, query: str) -> Resolution:
+        """Find the term a query means, or suggestions when unsure."""
+        if query in self._names:  # an autocomplete choice sends the slug
+            return Resolution(Match(query, self._names[query], self._names[query], 100.0))
+        key = clean_query(query)
+        if not key:
+            return Resolution(None)
+        for candidate in dict.fromkeys((normalize(query), key)):
+            hit = self._exact.get(candidate)
+            if hit is not None:
+                return Resolution(Match(hit[0], self._names[hit[0]], hit[1], 100.0))
+        squeezed = compact(key)
+        owners = self._compact.get(squeezed) or ([self._exact[squeezed]] if squeezed in self._exact else [])
+        if len(owners) == 1:
+            slug, text = owners[0]
+            return Resolution(Match(slug, self._names[slug], text, 100.0))
+        found: dict[str, Match] = {}
+        for slug, text in owners:
+            found.setdefault(slug, Match(slug, self._names[slug], text, 100.0))
+        if len(squeezed) <= SHORT:
+            for match in self._short_near(squeezed):
+                found.setdefault(match.slug, match)
+            for match in self._prefixed(key, SUGGESTIONS_MAX):
+                found.setdefault(match.slug, match)
+            return Resolution(None, tuple(list(found.values())[:SUGGESTIONS_MAX]))
+        ranked = self._fuzzy(key, SUGGEST, SUGGESTIONS_MAX * 2)
+        if ranked and not found:
+            best = ranked[0]
+            runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+            if best.score >= CONFIDENT and best.score - runner_up >= MARGIN:
+                return Resolution(best)
+        for match in self._prefixed(key, SUGGESTIONS_MAX):
+            found.setdefault(match.slug, match)
+        for match in ranked:
+            found.setdefault(match.slug, match)
+        return Resolution(None, tuple(list(found.values())[:SUGGESTIONS_MAX]))
+
+    def complete(self, query: str, starters: Sequence[str] = ()) -> list[Choice]:
+        """Return at most 25 autocomplete choices: prefixes first, then fuzzy matches."""
+        key = clean_query(query) if query.strip() else ""
+        if not key:
+            return [Choice(_label(self._names[s], self._names[s]), s) for s in starters if s in self._names][
+                :CHOICES_MAX
+            ]
+        matches = self._prefixed(key, CHOICES_MAX)
+        if len(matches) < CHOICES_MAX and len(compact(key)) > SHORT - 1:
+            seen = {m.slug for m in matches}
+            for match in self._fuzzy(key, SUGGEST, CHOICES_MAX, prefix=True):
+                if match.slug not in seen:
+                    seen.add(match.slug)
+                    matches.append(match)
+        return [Choice(_label(m.name, m.via), m.slug) for m in matches[:CHOICES_MAX]]
+
+    def _prefixed(self, key: str, limit: int) -> list[Match]:
+        """Names, then aliases, then inner words that start with the key, alphabetically."""
+        start = bisect_left(self._prefix_keys, key)
+        stop = bisect_left(self._prefix_keys, key + "\U0010ffff", lo=start)
+        by_rank: tuple[list[Match], list[Match], list[Match]] = ([], [], [])
+        seen: set[str] = set()
+        for index in range(start, stop):
+            slug, text, rank = self._prefix_rows[index]
+            if slug in seen:
+                continue
+            seen.add(slug)
+            by_rank[rank].append(Match(slug, self._names[slug], text, 100.0))
+            if len(by_rank[0]) >= limit:
+                break
+        return (by_rank[0] + by_rank[1] + by_rank[2])[:limit]
+
+    def _fuzzy(self, key: str, cutoff: float, limit: int, *, prefix: bool = False) -> list[Match]:
+        """Score token-sorted keys; with prefix=True compare only each key's start."""
+        query = " ".join(sorted(key.split()))
+        choices: Sequence[str] = self._fuzzy_keys
+        if prefix:
+            width = len(query) + 1
+            choices = [choice[:width] for choice in self._fuzzy_keys]
+        best: dict[str, Match] = {}
+        for _, score, index in process.extract(
+            query, choices, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, limit=limit * 3
+        ):
+            slug, text = self._fuzzy_rows[index]
+            # Transpositions ("kanbna") cost one edit, not two.
+            score = max(score, OSA.normalized_similarity(query, choices[index]) * 100)
+            if slug not in best or best[slug].score < score:
+                best[slug] = Match(slug, self._names[slug], text, round(score, 1))
+        return sorted(best.values(), key=lambda m: (-m.score, len(m.name), m.name))[:limit]
+
+    def _short_near(self, squeezed: str) -> list[Match]:
+        """Short keys one edit away from a short query (acronym typos such as "eqo")."""
+        hits = process.extract(
+            squeezed, self._short_keys, scorer=OSA.distance, processor=None, score_cutoff=1, limit=SUGGESTIONS_MAX
+        )
+        out = []
+        for _, _, index in hits:
+            slug, text = self._short_rows[index]
+            out.append(Match(slug, self._names[slug], text, 80.0))
+        return out

@@ -1,0 +1,266 @@
+"""The SQLite database: connection, migrations and every query the bot runs."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from types import TracebackType
+
+import aiosqlite
+
+from bot.core.glossary import Term
+
+log = logging.getLogger(__name__)
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+class DatabaseError(RuntimeError):
+    """The database file cannot be opened or used; the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A full-text search result."""
+
+    slug: str
+    name: str
+    snippet: str
+
+
+def migrations() -> list[tuple[int, str]]:
+    """Return the numbered migration scripts shipped with the package, in order."""
+    found = []
+    for entry in resources.files("bot.db.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [number for number, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {numbers}")
+    return found
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def fts_query(text: str) -> str:
+    """Turn free text into a safe FTS5 query: every word required, the last one as a prefix."""
+    words = _FTS_TOKEN.findall(text.casefold())[:12]
+    if not words:
+        return ""
+    quoted = [f'"{word}"' for word in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+class Database:
+    """One aiosqlite connection, opened with `Database.open` and closed with `close`."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self._conn = connection
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        """Open (creating if needed) and migrate the database at `path`."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = await aiosqlite.connect(path, timeout=5.0, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise DatabaseError(f"cannot open the database at {path}: {exc}") from exc
+        db = cls(conn, path)
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await db.migrate()
+        except sqlite3.Error as exc:
+            await conn.close()
+            raise DatabaseError(_explain(path, exc)) from exc
+        return db
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._conn.close()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def version(self) -> int:
+        """Return the schema version (`PRAGMA user_version`)."""
+        async with self._conn.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self, target: int | None = None) -> None:
+        """Apply every migration above the current version, each in its own transaction."""
+        current = await self.version()
+        for number, script in migrations():
+            if number <= current or (target is not None and number > target):
+                continue
+            log.info("Applying database migration %04d", number)
+            await self._conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+
+    # -- meta -------------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        """Return a stored setting of the bot itself."""
+        async with self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Store a setting of the bot itself."""
+        await self._conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # -- glossary ---------------------------------------------------------------------
+
+    async def replace_glossary(self, terms: Sequence[Term], content_hash: str) -> None:
+        """Swap in a new glossary in one transaction; statistics are untouched."""
+        conn = self._conn
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            await conn.execute("DELETE FROM related")
+            await conn.execute("DELETE FROM aliases")
+            await conn.execute("DELETE FROM terms")
+            await conn.execute("DELETE FROM terms_fts")
+            await conn.executemany(
+                "INSERT INTO terms (slug, name, module, definition, example, position) VALUES (?, ?, ?, ?, ?, ?)",
+                [(t.slug, t.name, t.module, t.definition, t.example, i) for i, t in enumerate(terms)],
+            )
+            await conn.executemany(
+                "INSERT INTO aliases (slug, alias, position) VALUES (?, ?, ?)",
+                [(t.slug, a, i) for t in terms for i, a in enumerate(t.aliases)],
+            )
+            await conn.executemany(
+                "INSERT INTO related (slug, related_slug, position) VALUES (?, ?, ?)",
+                [(t.slug, r, i) for t in terms for i, r in enumerate(t.related)],
+            )
+            await conn.executemany(
+                "INSERT INTO terms_fts (slug, name, aliases, definition) VALUES (?, ?, ?, ?)",
+                [(t.slug, t.name, " ".join(t.aliases), t.definition) for t in terms],
+            )
+            await conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('glossary_hash', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (content_hash,),
+            )
+            await conn.execute("COMMIT")
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+
+    async def load_terms(self) -> list[Term]:
+        """Return every term in glossary order, with aliases and related slugs."""
+        aliases: dict[str, list[str]] = {}
+        async with self._conn.execute("SELECT slug, alias FROM aliases ORDER BY slug, position") as cursor:
+            async for slug, alias in cursor:
+                aliases.setdefault(slug, []).append(alias)
+        related: dict[str, list[str]] = {}
+        async with self._conn.execute("SELECT slug, related_slug FROM related ORDER BY slug, position") as cursor:
+            async for slug, other in cursor:
+                related.setdefault(slug, []).append(other)
+        terms = []
+        async with self._conn.execute(
+            "SELECT slug, name, module, definition, example FROM terms ORDER BY position"
+        ) as cursor:
+            async for slug, name, module, definition, example in cursor:
+                terms.append(
+                    Term(
+                        slug=slug,
+                        name=name,
+                        module=module,
+                        definition=definition,
+                        example=example,
+                        aliases=tuple(aliases.get(slug, ())),
+                        related=tuple(related.get(slug, ())),
+                    )
+                )
+        return terms
+
+    async def search(self, text: str, *, limit: int, offset: int = 0) -> tuple[list[SearchHit], int]:
+        """Rank terms by full-text relevance (name over aliases over definition)."""
+        query = fts_query(text)
+        if not query:
+            return [], 0
+        async with self._conn.execute("SELECT count(*) FROM terms_fts WHERE terms_fts MATCH ?", (query,)) as cursor:
+            row = await cursor.fetchone()
+        total = int(row[0]) if row else 0
+        hits = []
+        async with self._conn.execute(
+            "SELECT slug, name, snippet(terms_fts, 3, '**', '**', '…', 16) FROM terms_fts "
+            "WHERE terms_fts MATCH ? ORDER BY bm25(terms_fts, 0.0, 10.0, 5.0, 1.0) LIMIT ? OFFSET ?",
+            (query, limit, offset),
+        ) as cursor:
+            async for slug, name, snippet in cursor:
+                hits.append(SearchHit(slug, name, snippet))
+        return hits, total
+
+    # -- statistics -------------------------------------------------------------------
+
+    async def record_lookup(self, slug: str) -> None:
+        """Count one successful lookup of a term."""
+        await self._conn.execute(
+            "INSERT INTO lookups (slug, count, last_seen) VALUES (?, 1, ?) "
+            "ON CONFLICT (slug) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen",
+            (slug, _now()),
+        )
+
+    async def record_miss(self, query_key: str, query: str) -> None:
+        """Count a query that matched nothing, for the admins' gap report."""
+        await self._conn.execute(
+            "INSERT INTO misses (query_key, query, count, last_seen) VALUES (?, ?, 1, ?) "
+            "ON CONFLICT (query_key) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen",
+            (query_key, query[:200], _now()),
+        )
+
+    async def popular(self, limit: int) -> list[str]:
+        """Return the most looked-up slugs that are still in the glossary."""
+        async with self._conn.execute(
+            "SELECT l.slug FROM lookups l JOIN terms t USING (slug) ORDER BY l.count DESC, l.slug LIMIT ?",
+            (limit,),
+        ) as cursor:
+            return [row[0] async for row in cursor]
+
+    async def top_misses(self, limit: int) -> list[tuple[str, int]]:
+        """Return the most frequent queries that matched nothing."""
+        async with self._conn.execute(
+            "SELECT query, count FROM misses ORDER BY count DESC, last_seen DESC LIMIT ?", (limit,)
+        ) as cursor:
+            return [(row[0], int(row[1])) async for row in cursor]
+
+    async def lookup_counts(self) -> tuple[int, int]:
+        """Return (total lookups, total misses)."""
+        async with self._conn.execute(
+            "SELECT (SELECT coalesce(sum(count), 0) FROM lookups), (SELECT coalesce(sum(count), 0) FROM misses)"
+        ) as cursor:
+            row = await cursor.fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return f"the database at {path} is locked by another program (is a second bot running?): {text}"
+    if "not a database" in text or "malformed" in text:
+        return f"the file at {path} is not a usable TermiKnowledge database ({text}); move it away to start afresh"
+    if "readonly" in text or "unable to open" in text:
+        return f"cannot write the database at {path} ({text}); check the folder's permissions or set DATABASE_PATH"
+    return f"database error at {path}: {text}"

@@ -1,0 +1,1 @@
+"""Cogs: thin adapters from Discord interactions to the core. `_name` modules are helpers."""

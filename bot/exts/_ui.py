@@ -1,0 +1,155 @@
+"""Embeds and persistent buttons shared by the glossary features."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import ui
+
+from bot.core.glossary import Term
+from bot.core.modules import MODULES, module_number
+
+if TYPE_CHECKING:
+    from bot.client import TermiBot
+    from bot.service import GlossaryService
+
+log = logging.getLogger(__name__)
+BRAND = discord.Colour.from_rgb(46, 134, 171)
+BUTTON_LABEL_MAX = 80
+FIELD_MAX = 1024
+
+
+def clip(text: str, limit: int) -> str:
+    """Shorten text to a limit, ending with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def quote_user_text(text: str, limit: int = 100) -> str:
+    """Make user-typed text safe to echo: no markdown, no mentions, bounded length."""
+    text = " ".join(text.split())
+    text = discord.utils.escape_mentions(discord.utils.escape_markdown(clip(text, limit)))
+    return text or "(empty)"
+
+
+def term_embed(term: Term, glossary: GlossaryService, *, heading: str | None = None) -> discord.Embed:
+    """Render a term as an embed that fits Discord's limits."""
+    embed = discord.Embed(title=clip(term.name, 256), description=clip(term.definition, 4096), colour=BRAND)
+    if heading:
+        embed.set_author(name=clip(heading, 256))
+    if term.example:
+        embed.add_field(name="Example / formula", value=clip(term.example, FIELD_MAX), inline=False)
+    if term.aliases:
+        embed.add_field(name="Also known as", value=clip(", ".join(term.aliases), FIELD_MAX), inline=False)
+    embed.add_field(name="Module", value=f"{module_number(term.module)}. {term.module}", inline=True)
+    related = [glossary.get(slug) for slug in term.related]
+    names = [t.name for t in related if t is not None]
+    if names:
+        embed.add_field(name="Related", value=clip(", ".join(names), FIELD_MAX), inline=True)
+    embed.set_footer(text="TermiKnowledge · /term to look up another")
+    return embed
+
+
+async def send_error(interaction: discord.Interaction[Any], message: str) -> None:
+    """Reply ephemerally, as a follow-up if already answered (buttons have no tree handler)."""
+    from bot.client import reply_ephemeral
+
+    await reply_ephemeral(interaction, message)
+
+
+class _SafeItem:
+    """Mixin: a dynamic item's failures become a friendly reply instead of 'interaction failed'."""
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> Any:
+        try:
+            await self.run(interaction)
+        except Exception as exc:
+            from bot.client import describe_error
+
+            log.exception("Error in component %s", getattr(self, "custom_id", "?"))
+            await send_error(interaction, describe_error(exc))
+
+    async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
+        raise NotImplementedError
+
+
+class RelatedTermButton(_SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:rel:(?P<slug>[^:]{1,90})"):
+    """Open a related term, visible only to whoever clicked."""
+
+    def __init__(self, slug: str, label: str) -> None:
+        super().__init__(
+            ui.Button(
+                label=clip(label, BUTTON_LABEL_MAX), style=discord.ButtonStyle.secondary, custom_id=f"tk:rel:{slug}"
+            )
+        )
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> RelatedTermButton:
+        return cls(match["slug"], getattr(item, "label", None) or match["slug"])
+
+    async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
+        await show_term(interaction, self.slug, ephemeral=True)
+
+
+class PickTermButton(_SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:pick:(?P<slug>[^:]{1,90})"):
+    """A "did you mean" answer: post the chosen term as /term would have."""
+
+    def __init__(self, slug: str, label: str) -> None:
+        super().__init__(
+            ui.Button(
+                label=clip(label, BUTTON_LABEL_MAX), style=discord.ButtonStyle.primary, custom_id=f"tk:pick:{slug}"
+            )
+        )
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> PickTermButton:
+        return cls(match["slug"], getattr(item, "label", None) or match["slug"])
+
+    async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
+        await show_term(interaction, self.slug, ephemeral=False)
+
+
+def term_view(term: Term, glossary: GlossaryService) -> ui.View:
+    """Buttons for a term's related terms (they keep working after a restart)."""
+    view = ui.View(timeout=None)
+    for slug in term.related[:5]:
+        other = glossary.get(slug)
+        if other is not None:
+            view.add_item(RelatedTermButton(slug, other.name))
+    return view
+
+
+async def show_term(interaction: discord.Interaction[TermiBot], slug: str, *, ephemeral: bool) -> None:
+    """Send a term's card, or a friendly note if it left the glossary."""
+    glossary = interaction.client.glossary
+    term = glossary.get(slug)
+    if term is None:
+        await send_error(interaction, "That term is no longer in the glossary. Try `/term` or `/search`.")
+        return
+    await interaction.response.send_message(
+        embed=term_embed(term, glossary), view=term_view(term, glossary), ephemeral=ephemeral
+    )
+
+
+def module_label(module: str) -> str:
+    """Return "7. Material Requirements Planning"."""
+    return f"{module_number(module)}. {module}"
+
+
+def module_choices(current: str) -> list[discord.app_commands.Choice[str]]:
+    """Autocomplete for module options: by number or any part of the name."""
+    text = current.strip().casefold()
+    picked = [
+        name
+        for number, name in enumerate(MODULES, start=1)
+        if not text or text == str(number) or text in name.casefold() or text in f"{number}. {name}".casefold()
+    ]
+    return [discord.app_commands.Choice(name=module_label(name), value=name) for name in picked[:25]]

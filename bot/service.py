@@ -1,0 +1,122 @@
+"""The glossary as the bot and the CLI use it: the database plus an in-memory matcher."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.glossary import GlossaryError, Term, content_hash, load_glossary, source_files
+from bot.core.matching import CHOICES_MAX, Choice, Indexed, Matcher, Resolution, clean_query
+from bot.core.modules import MODULES
+from bot.db import Database, SearchHit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    """What happened to the glossary source on start."""
+
+    reloaded: bool
+    terms: int
+    problems: tuple[str, ...] = ()
+
+
+class GlossaryService:
+    """Look terms up, autocomplete, search and browse; count lookups and misses."""
+
+    def __init__(self, db: Database, terms: list[Term], starters: list[str]) -> None:
+        self.db = db
+        self._terms = {term.slug: term for term in terms}
+        self._by_module: dict[str, list[Term]] = {module: [] for module in MODULES}
+        for term in terms:
+            self._by_module[term.module].append(term)
+        self._matcher = Matcher(Indexed(t.slug, t.name, t.aliases) for t in terms)
+        self._starters = starters
+
+    @classmethod
+    async def load(cls, db: Database, source: Path) -> tuple[GlossaryService, LoadReport]:
+        """Sync the database with the source files when they changed, then build the index.
+
+        A malformed source leaves the previous glossary in place; with no previous glossary
+        the GlossaryError propagates.
+        """
+        report = LoadReport(reloaded=False, terms=0)
+        new_hash = await asyncio.to_thread(_source_hash, source)
+        if new_hash is None or new_hash != await db.get_meta("glossary_hash"):
+            try:
+                parsed = await asyncio.to_thread(load_glossary, source)
+            except GlossaryError as exc:
+                problems = tuple(str(p) for p in exc.problems)
+                if not await db.get_meta("glossary_hash"):
+                    raise
+                log.error("Glossary source has %d problem(s); keeping the previous glossary", len(problems))
+                for problem in problems[:20]:
+                    log.error("  %s", problem)
+                report = LoadReport(reloaded=False, terms=0, problems=problems)
+            else:
+                assert new_hash is not None
+                await db.replace_glossary(parsed, new_hash)
+                log.info("Loaded %d glossary terms from %s", len(parsed), source)
+                report = LoadReport(reloaded=True, terms=len(parsed))
+        terms = await db.load_terms()
+        service = cls(db, terms, await db.popular(CHOICES_MAX))
+        return service, LoadReport(report.reloaded, len(terms), report.problems)
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def get(self, slug: str) -> Term | None:
+        """Return a term by slug."""
+        return self._terms.get(slug)
+
+    def resolve(self, query: str) -> Resolution:
+        """Match a query without touching the database (fast; safe in autocomplete)."""
+        return self._matcher.resolve(query[:200])
+
+    def complete(self, query: str) -> list[Choice]:
+        """Return autocomplete choices; an empty query offers popular or core terms."""
+        return self._matcher.complete(query[:200], self.starters())
+
+    def starters(self) -> list[str]:
+        """Return the terms to offer before anything is typed: popular first, then core terms."""
+        firsts = [terms[0].slug for terms in self._by_module.values() if terms]
+        seconds = [terms[1].slug for terms in self._by_module.values() if len(terms) > 1]
+        return list(dict.fromkeys([*self._starters, *firsts, *seconds]))[:CHOICES_MAX]
+
+    async def record(self, query: str, resolution: Resolution) -> None:
+        """Count a lookup, or a miss when nothing was close; never fails the caller."""
+        try:
+            if resolution.match is not None:
+                await self.db.record_lookup(resolution.match.slug)
+            elif not resolution.suggestions and clean_query(query):
+                await self.db.record_miss(clean_query(query)[:200], query)
+        except sqlite3.Error as exc:  # statistics must never cost the learner an answer
+            log.warning("Could not record statistics for %r: %s", query[:100], exc)
+
+    def module_terms(self, module: str) -> list[Term]:
+        """Return a module's terms in glossary order (core vocabulary first)."""
+        return self._by_module.get(module, [])
+
+    def module_counts(self) -> Counter[str]:
+        """Return the number of terms in each module."""
+        return Counter({module: len(terms) for module, terms in self._by_module.items()})
+
+    def random_term(self, rng: random.Random, module: str | None = None) -> Term | None:
+        """Pick a random term, optionally from one module."""
+        pool = self.module_terms(module) if module else list(self._terms.values())
+        return rng.choice(pool) if pool else None
+
+    async def search(self, text: str, *, page: int, per_page: int) -> tuple[list[SearchHit], int]:
+        """Full-text search, one page at a time; returns the hits and the total count."""
+        return await self.db.search(text, limit=per_page, offset=page * per_page)
+
+
+def _source_hash(source: Path) -> str | None:
+    files = source_files(source) if source.is_dir() else []
+    return content_hash(files) if files else None
