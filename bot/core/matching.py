@@ -19,7 +19,9 @@ CONFIDENT = 82.0  # best score needed to answer without asking
 MARGIN = 6.0  # and its lead over the best other term
 SUGGEST = 68.0  # lowest score worth offering as "did you mean"
 SHORT = 4  # queries this short (letters, without spaces) never match fuzzily
-_FILLER = re.compile(r"^(?:(?:what|whats|what is|define|definition of|meaning of|explain)\s+)?(?:(?:the|a|an)\s+)?")
+_FILLER = re.compile(
+    r"^(?:(?:what is|what are|whats|what|define|definition of|meaning of|explain)\s+)?(?:(?:the|a|an)\s+)?"
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,7 +107,7 @@ _IRREGULAR = {
     "feet": "foot",
     "data": "data",
 }
-_NO_SINGULAR_ENDINGS = ("ss", "us", "is", "os", "as", "ys")
+_NO_SINGULAR_ENDINGS = ("ss", "us", "is")
 _PUNCT = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 

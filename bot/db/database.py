@@ -70,11 +70,11 @@ class Database:
         self.path = path
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating if needed) and migrate the database at `path`."""
+    async def open(cls, path: Path, *, busy_timeout: float = 5.0) -> Database:
+        """Open (creating if needed) and migrate the database at `path`; wait up to `busy_timeout` s for locks."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = await aiosqlite.connect(path, timeout=5.0, isolation_level=None)
+            conn = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise DatabaseError(f"cannot open the database at {path}: {exc}") from exc
         db = cls(conn, path)

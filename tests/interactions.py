@@ -1,0 +1,203 @@
+"""Drive the real bot in-process: raw interaction payloads in, recorded Discord calls out.
+
+Interactions go through discord.py's own `ConnectionState.parse_interaction_create`, as a
+gateway event would, so the real command tree, transformers, autocomplete and dynamic
+items run; only the HTTP layer is replaced by a recorder that checks every body against
+Discord's OpenAPI spec when it is available.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+from discord.webhook.async_ import AsyncWebhookAdapter, async_context
+
+from bot.client import TermiBot
+from bot.config import Settings
+from bot.service import GlossaryService
+from tests.discord_spec import load_validator
+
+APP_ID = 900000000000000001
+GUILD_ID = 900000000000000002
+CHANNEL_ID = 900000000000000003
+USER_ID = 900000000000000004
+BOT_USER = {"id": str(APP_ID), "username": "TermiKnowledge", "discriminator": "0", "avatar": None, "bot": True}
+_ids = itertools.count(910000000000000000)
+
+
+@dataclass
+class Call:
+    """One request the bot made."""
+
+    method: str
+    path: str
+    body: Any
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The `data` of an interaction callback, or the body of a webhook message."""
+        return self.body.get("data", self.body) if isinstance(self.body, dict) else {}
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.data.get("flags", 0) & 64)
+
+    @property
+    def embeds(self) -> list[dict[str, Any]]:
+        return list(self.data.get("embeds") or [])
+
+    @property
+    def custom_ids(self) -> list[str]:
+        return [c["custom_id"] for row in self.data.get("components") or [] for c in row["components"]]
+
+
+class Recorder(AsyncWebhookAdapter):
+    """Stands in for the HTTP layer of interaction responses and follow-ups."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[Call] = []
+        self.queue: asyncio.Queue[Call] = asyncio.Queue()
+        self.spec_errors: list[str] = []
+
+    async def request(self, route: Any, session: Any, *, payload: Any = None, multipart: Any = None, **_: Any) -> Any:
+        body = payload
+        if multipart:
+            body = json.loads(next(p["value"] for p in multipart if p["name"] == "payload_json"))
+        path = route.url.split("/api/v10", 1)[-1].split("?", 1)[0]
+        validator = load_validator()
+        if validator is not None:
+            self.spec_errors += validator.errors(route.method, path, body)
+        call = Call(route.method, path, body)
+        self.calls.append(call)
+        self.queue.put_nowait(call)
+        if path.endswith("/callback"):
+            return {"interaction": {"id": path.split("/")[2], "type": 2}}
+        return message_payload(body if isinstance(body, dict) else {})
+
+
+def message_payload(data: dict[str, Any], *, flags: int = 0) -> dict[str, Any]:
+    """A message as Discord returns it, with the components the bot sent."""
+    return {
+        "id": str(next(_ids)),
+        "channel_id": str(CHANNEL_ID),
+        "author": BOT_USER,
+        "content": data.get("content", ""),
+        "timestamp": "2026-11-25T08:30:00.000000+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": data.get("embeds", []),
+        "pinned": False,
+        "type": 0,
+        "flags": data.get("flags", flags),
+        "components": data.get("components", []),
+    }
+
+
+class Harness:
+    """A bot with its extensions loaded, not connected, fed with raw interactions."""
+
+    def __init__(self, bot: TermiBot, recorder: Recorder) -> None:
+        self.bot = bot
+        self.recorder = recorder
+
+    def _base(self, kind: int, data: dict[str, Any], *, permissions: str) -> dict[str, Any]:
+        user = {"id": str(USER_ID), "username": "learner", "discriminator": "0", "avatar": None, "global_name": None}
+        return {
+            "id": str(next(_ids)),
+            "application_id": str(APP_ID),
+            "type": kind,
+            "token": "interaction-token",
+            "version": 1,
+            "guild_id": str(GUILD_ID),
+            "channel_id": str(CHANNEL_ID),
+            "channel": {
+                "id": str(CHANNEL_ID),
+                "type": 0,
+                "guild_id": str(GUILD_ID),
+                "name": "study",
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+            },
+            "member": {
+                "user": user,
+                "roles": [],
+                "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                "permissions": permissions,
+            },
+            "app_permissions": "2147483647",
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "context": 0,
+            "attachment_size_limit": 10485760,
+            "data": data,
+        }
+
+    async def _send(self, payload: dict[str, Any], timeout: float) -> Call:
+        self.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+        return await asyncio.wait_for(self.recorder.queue.get(), timeout)
+
+    async def command(self, command: str, /, *, timeout: float = 5.0, permissions: str = "0", **options: Any) -> Call:
+        """Invoke a slash command with string/int options and return the bot's answer."""
+        opts = [{"name": k, "type": 4 if isinstance(v, int) else 3, "value": v} for k, v in options.items()]
+        data = {"id": str(next(_ids)), "name": command, "type": 1, "options": opts}
+        return await self._send(self._base(2, data, permissions=permissions), timeout)
+
+    async def autocomplete(self, name: str, option: str, value: str, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """Send an autocomplete request for one focused option and return the choices."""
+        opts = [{"name": option, "type": 3, "value": value, "focused": True}]
+        data = {"id": str(next(_ids)), "name": name, "type": 1, "options": opts}
+        call = await self._send(self._base(4, data, permissions="0"), timeout)
+        assert call.body["type"] == 8, call.body
+        return list(call.body["data"]["choices"])
+
+    async def click(self, message: Call, custom_id: str, values: list[str] | None = None, timeout: float = 5.0) -> Call:
+        """Click a button (or choose in a select) on a message the bot sent."""
+        assert custom_id in message.custom_ids, (custom_id, message.custom_ids)
+        component = next(
+            c for row in message.data["components"] for c in row["components"] if c["custom_id"] == custom_id
+        )
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
+        if values is not None:
+            data["values"] = values
+        payload = self._base(3, data, permissions="0")
+        payload["message"] = message_payload(message.data)
+        return await self._send(payload, timeout)
+
+
+@asynccontextmanager
+async def harness(
+    settings: Settings, service: GlossaryService, extensions: tuple[str, ...] = ("bot.exts.glossary", "bot.exts.help")
+) -> AsyncIterator[Harness]:
+    """Yield a harness around a real TermiBot with the given extensions loaded."""
+    recorder = Recorder()
+    token = async_context.set(recorder)
+    bot = TermiBot(settings=settings, db=service.db, glossary=service)
+    try:
+        async with bot:
+            bot._connection.application_id = APP_ID
+            bot._connection.user = discord.ClientUser(state=bot._connection, data=BOT_USER)  # type: ignore[arg-type]
+            for name in extensions:
+                await bot.load_extension(name)
+            yield Harness(bot, recorder)
+            assert not recorder.spec_errors, recorder.spec_errors
+    finally:
+        async_context.reset(token)

@@ -1,0 +1,131 @@
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from bot.core.glossary import load_glossary
+from bot.db import Database, DatabaseError
+from bot.db.database import fts_query, migrations
+from bot.service import GlossaryService
+from tests.conftest import FIXTURE_GLOSSARY, write_glossary
+
+
+async def test_migrates_an_empty_file_to_the_latest_version(tmp_path: Path):
+    path = tmp_path / "nested" / "dir" / "tk.db"
+    async with await Database.open(path) as db:
+        assert await db.version() == len(migrations())
+    async with aiosqlite.connect(path) as raw:
+        mode = await (await raw.execute("PRAGMA journal_mode")).fetchone()
+        tables = {row[0] for row in await (await raw.execute("SELECT name FROM sqlite_master")).fetchall()}
+    assert mode == ("wal",)
+    assert {"terms", "aliases", "related", "terms_fts", "lookups", "misses", "meta"} <= tables
+
+
+async def test_reopening_does_not_reapply_migrations(tmp_path: Path):
+    path = tmp_path / "tk.db"
+    async with await Database.open(path) as db:
+        await db.set_meta("k", "v")
+    async with await Database.open(path) as db:
+        assert await db.get_meta("k") == "v"
+
+
+def test_migrations_are_numbered_without_gaps():
+    numbers = [n for n, _ in migrations()]
+    assert numbers == list(range(1, len(numbers) + 1))
+
+
+async def test_replace_and_load_round_trip(db: Database, glossary_dir: Path):
+    terms = load_glossary(glossary_dir)
+    await db.replace_glossary(terms, "hash1")
+    assert await db.load_terms() == terms
+    assert await db.get_meta("glossary_hash") == "hash1"
+
+
+async def test_reload_keeps_statistics(tmp_path: Path, db: Database, glossary_dir: Path):
+    service, report = await GlossaryService.load(db, glossary_dir)
+    assert report.reloaded and report.terms == len(service)
+    await service.record("eoq", service.resolve("eoq"))
+    await service.record("zzzz nothing", service.resolve("zzzz nothing"))
+    changed = dict(FIXTURE_GLOSSARY)
+    changed["22-lean.toml"] = changed["22-lean.toml"].replace("A practice of small", "A habit of small")
+    write_glossary(glossary_dir, changed)
+    service2, report2 = await GlossaryService.load(db, glossary_dir)
+    assert report2.reloaded
+    assert service2.get("kaizen") is not None and service2.get("kaizen").definition.startswith("A habit")
+    assert await db.lookup_counts() == (1, 1)
+    assert await db.popular(5) == ["economic-order-quantity"]
+    assert await db.top_misses(5) == [("zzzz nothing", 1)]
+
+
+async def test_unchanged_source_is_not_reloaded(db: Database, glossary_dir: Path):
+    await GlossaryService.load(db, glossary_dir)
+    _, report = await GlossaryService.load(db, glossary_dir)
+    assert not report.reloaded
+
+
+async def test_malformed_source_keeps_previous_glossary(db: Database, glossary_dir: Path):
+    first, _ = await GlossaryService.load(db, glossary_dir)
+    (glossary_dir / "22-lean.toml").write_text('module = "Lean"\n[[terms]\nbroken', encoding="utf-8")
+    second, report = await GlossaryService.load(db, glossary_dir)
+    assert not report.reloaded
+    assert any("22-lean.toml" in p and "not valid TOML" in p for p in report.problems)
+    assert len(second) == len(first)
+    assert second.resolve("kanban").match is not None
+
+
+async def test_malformed_source_without_previous_glossary_raises(db: Database, tmp_path: Path):
+    bad = write_glossary(tmp_path / "bad", {"22-lean.toml": 'module = "Lean"\n[[terms]]\nname = "x"\n'})
+    with pytest.raises(Exception, match="problem"):
+        await GlossaryService.load(db, bad)
+
+
+async def test_full_text_search_ranks_names_first(service: GlossaryService):
+    hits, total = await service.search("safety", page=0, per_page=10)
+    assert total >= 2
+    assert {h.slug for h in hits[:2]} == {"safety-stock", "safety-lead-time"}
+    assert all("**" in h.snippet or h.snippet for h in hits)
+
+
+async def test_search_pages_and_prefix(service: GlossaryService):
+    first, total = await service.search("inventor", page=0, per_page=1)
+    second, _ = await service.search("inventor", page=1, per_page=1)
+    assert total >= 2 and first[0].slug != second[0].slug
+
+
+@pytest.mark.parametrize("text", ['"', "*", "AND OR NOT", "(", "🍕", "", "a" * 500, "name:kanban", "NEAR(a b)"])
+async def test_search_never_raises_on_odd_input(service: GlossaryService, text: str):
+    hits, total = await service.search(text, page=0, per_page=5)
+    assert total >= len(hits)
+
+
+def test_fts_query_quotes_words():
+    assert fts_query('safety "stock') == '"safety" "stock"*'
+    assert fts_query("***") == ""
+
+
+async def test_not_a_database_file_gives_a_clear_error(tmp_path: Path):
+    path = tmp_path / "tk.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(DatabaseError, match="not a usable TermiKnowledge database"):
+        await Database.open(path)
+
+
+async def test_unwritable_location_gives_a_clear_error(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(DatabaseError, match="cannot open"):
+        await Database.open(blocker / "sub" / "tk.db")
+
+
+async def test_locked_database_gives_a_clear_error(tmp_path: Path):
+    path = tmp_path / "locked.db"
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("CREATE TABLE t (x)")
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(DatabaseError, match="locked by another program"):
+            await Database.open(path, busy_timeout=0.1)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

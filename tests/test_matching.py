@@ -1,0 +1,142 @@
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.matching import CHOICE_NAME_MAX, CHOICES_MAX, Indexed, Matcher
+
+TERMS = [
+    Indexed("economic-order-quantity", "Economic order quantity", ("EOQ", "economic lot size")),
+    Indexed("economic-production-quantity", "Economic production quantity", ("EPQ",)),
+    Indexed("backlog", "Backlog", ("order backlog",)),
+    Indexed("sales-and-operations-planning", "Sales and operations planning", ("S&OP", "SOP")),
+    Indexed("standard-operating-procedure", "Standard operating procedure", ()),
+    Indexed("safety-stock", "Safety stock", ("SS", "buffer stock")),
+    Indexed("safety-lead-time", "Safety lead time", ()),
+    Indexed("safety-factor", "Safety factor", ()),
+    Indexed("kanban", "Kanban", ()),
+    Indexed("kaizen", "Kaizen", ()),
+    Indexed("purchase-order", "Purchase order", ("PO",)),
+    Indexed("period-order-quantity", "Period order quantity", ("POQ",)),
+    Indexed("bill-of-material", "Bill of material", ("BOM", "bill of materials")),
+    Indexed("material-requirements-planning", "Material requirements planning", ("MRP",)),
+    Indexed("manufacturing-resource-planning", "Manufacturing resource planning", ("MRP II",)),
+    Indexed("lead-time", "Lead time", ()),
+    Indexed("labor-productivity", "Labor productivity", ()),
+    Indexed("x" * 90, "A" + " very long name" * 6, ("zzlong alias",)),
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(TERMS)
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("backlog", "backlog"),
+        ("Backlogs", "backlog"),
+        ("BACKLOG", "backlog"),
+        ("econmic order quanity", "economic-order-quantity"),
+        ("economic order quantities", "economic-order-quantity"),
+        ("quantity economic order", "economic-order-quantity"),
+        ("eoq", "economic-order-quantity"),
+        ("E.O.Q.", "economic-order-quantity"),
+        ("S and OP", "sales-and-operations-planning"),
+        ("s & op", "sales-and-operations-planning"),
+        ("S&OP", "sales-and-operations-planning"),
+        ("sop", "sales-and-operations-planning"),
+        ("kanbna", "kanban"),
+        ("bills of materials", "bill-of-material"),
+        ("mrp ii", "manufacturing-resource-planning"),
+        ("MRPII", "manufacturing-resource-planning"),
+        ("labour productivity", "labor-productivity"),
+        ("what is the backlog", "backlog"),
+        ("purchase ordr", "purchase-order"),
+        ("safety-stock", "safety-stock"),  # the slug an autocomplete choice sends
+    ],
+)
+def test_confident_matches(matcher: Matcher, query: str, slug: str):
+    resolution = matcher.resolve(query)
+    assert resolution.match is not None, resolution
+    assert resolution.match.slug == slug
+
+
+@pytest.mark.parametrize("query", ["safety", "eqo", "economic"])
+def test_ambiguous_queries_ask(matcher: Matcher, query: str):
+    resolution = matcher.resolve(query)
+    assert resolution.match is None
+    assert 1 <= len(resolution.suggestions) <= 5
+
+
+def test_ambiguous_prefix_lists_all_candidates(matcher: Matcher):
+    slugs = {m.slug for m in matcher.resolve("safety").suggestions}
+    assert slugs == {"safety-stock", "safety-lead-time", "safety-factor"}
+
+
+def test_acronym_typo_suggests_the_acronym(matcher: Matcher):
+    assert [m.slug for m in matcher.resolve("eqo").suggestions][:1] == ["economic-order-quantity"]
+
+
+@pytest.mark.parametrize("query", ["pizza recipe", "zzz", "q", "xyzzy plugh", "🍕🍕", "@everyone", "**bold**", ""])
+def test_nonsense_has_no_confident_match(matcher: Matcher, query: str):
+    assert matcher.resolve(query).match is None
+
+
+def test_short_queries_do_not_match_long_terms_fuzzily(matcher: Matcher):
+    # WRatio would score "ss" highly against any name containing "ss"; we must not.
+    for query in ["ss", "po", "ls"]:
+        resolution = matcher.resolve(query)
+        if resolution.match is not None:
+            assert query in {"ss", "po"}
+            assert resolution.match.slug in {"safety-stock", "purchase-order"}
+
+
+def test_autocomplete_prefix_first(matcher: Matcher):
+    labels = [c.label for c in matcher.complete("saf")]
+    assert labels[:3] == ["Safety factor", "Safety lead time", "Safety stock"]
+
+
+def test_autocomplete_word_prefix_and_alias(matcher: Matcher):
+    slugs = [c.slug for c in matcher.complete("order quan")]
+    assert "economic-order-quantity" in slugs and "period-order-quantity" in slugs
+    choices = matcher.complete("eo")
+    assert choices[0].slug == "economic-order-quantity"
+    assert "EOQ" in choices[0].label
+
+
+def test_autocomplete_typo_falls_back_to_fuzzy(matcher: Matcher):
+    assert matcher.complete("econmic")[0].slug in {"economic-order-quantity", "economic-production-quantity"}
+
+
+def test_autocomplete_empty_uses_starters(matcher: Matcher):
+    choices = matcher.complete("", starters=["kanban", "missing-slug", "backlog"])
+    assert [c.slug for c in choices] == ["kanban", "backlog"]
+
+
+def test_long_names_are_clipped_in_choices(matcher: Matcher):
+    choice = matcher.complete("zzlong")[0]
+    assert len(choice.label) <= CHOICE_NAME_MAX and choice.label.endswith("…")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=600))
+def test_any_query_is_safe(query: str):
+    matcher = Matcher(TERMS)
+    resolution = matcher.resolve(query)
+    assert len(resolution.suggestions) <= 5
+    assert resolution.match is None or resolution.match.slug in {t.slug for t in TERMS}
+    choices = matcher.complete(query)
+    assert len(choices) <= CHOICES_MAX
+    for choice in choices:
+        assert 1 <= len(choice.label) <= CHOICE_NAME_MAX
+        assert 1 <= len(choice.slug) <= 100
+    assert len({c.slug for c in choices}) == len(choices)
+
+
+def test_mentions_and_markdown_never_reach_labels(matcher: Matcher):
+    for query in ["@everyone", "<@123>", "**eoq**", "`eoq`"]:
+        for choice in matcher.complete(query):
+            assert not re.search(r"@everyone|<@", choice.label)
