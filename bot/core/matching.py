@@ -74,13 +74,19 @@ def _label(name: str, via: str) -> str:
 
 
 class Matcher:
-    """An in-memory index of names and aliases, built once per glossary load."""
+    """An in-memory index of names and aliases, built once per glossary load.
+
+    Fuzzy scoring only looks at candidate keys that share a word, or a word within a typo,
+    with the query (an inverted index over the glossary's vocabulary), so its cost follows
+    the number of plausible terms rather than the size of the glossary.
+    """
 
     def __init__(self, terms: Iterable[Indexed]) -> None:
         self._names: dict[str, str] = {}
         self._exact: dict[str, tuple[str, str]] = {}  # key -> (slug, text)
         self._compact: dict[str, list[tuple[str, str]]] = {}
-        keys: list[tuple[str, str, str, int]] = []  # (key, slug, text, rank)
+        keys: list[tuple[str, str, str, int]] = []  # (key, slug, text, rank) for prefix search
+        full: list[tuple[str, str, str]] = []  # (key, slug, text): whole names and aliases
         for term in terms:
             self._names[term.slug] = term.name
             for rank, text in enumerate((term.name, *term.aliases)):
@@ -89,6 +95,7 @@ class Matcher:
                     continue
                 self._exact[key] = (term.slug, text)
                 keys.append((key, term.slug, text, 0 if rank == 0 else 1))
+                full.append((key, term.slug, text))
                 squeezed = compact(key)
                 if squeezed != key:
                     self._compact.setdefault(squeezed, []).append((term.slug, text))
@@ -102,12 +109,19 @@ class Matcher:
         keys.sort()
         self._prefix_keys = [k[0] for k in keys]
         self._prefix_rows = [(k[1], k[2], k[3]) for k in keys]
-        full = [k for k in keys if k[3] < 2]
-        # Fuzzy scoring runs on token-sorted keys, so word order does not matter.
-        self._fuzzy_keys = [" ".join(sorted(k[0].split())) for k in full]
-        self._fuzzy_rows = [(k[1], k[2]) for k in full]
-        self._short_keys = [k[0] for k in full if len(k[0]) <= SHORT + 2]
-        self._short_rows = [(k[1], k[2]) for k in full if len(k[0]) <= SHORT + 2]
+        full.sort()
+        self._keys = [k[0] for k in full]
+        # Token-sorted copies, so that word order does not matter when scoring.
+        self._sorted_keys = [" ".join(sorted(k.split())) for k in self._keys]
+        self._rows = [(k[1], k[2]) for k in full]
+        postings: dict[str, list[int]] = {}
+        for index, key in enumerate(self._keys):
+            for word in set(key.split()):
+                postings.setdefault(word, []).append(index)
+        self._postings = postings
+        self._vocab = sorted(postings)
+        self._vocab_heads: dict[int, list[str]] = {}
+        self._short = [i for i, key in enumerate(self._keys) if len(key) <= SHORT + 2]
 
     def __len__(self) -> int:
         return len(self._names)
@@ -141,7 +155,7 @@ class Matcher:
             for match in self._prefixed(key, SUGGESTIONS_MAX):
                 found.setdefault(match.slug, match)
             return Resolution(None, tuple(list(found.values())[:SUGGESTIONS_MAX]))
-        ranked = self._fuzzy(key, SUGGEST, SUGGESTIONS_MAX * 2)
+        ranked = self._fuzzy(key, SUGGESTIONS_MAX * 2)
         if ranked and not found:
             best = ranked[0]
             runner_up = ranked[1].score if len(ranked) > 1 else 0.0
@@ -154,7 +168,7 @@ class Matcher:
         return Resolution(None, tuple(list(found.values())[:SUGGESTIONS_MAX]))
 
     def complete(self, query: str, starters: Sequence[str] = ()) -> list[Choice]:
-        """Return at most 25 autocomplete choices: prefixes first, then fuzzy matches."""
+        """Return at most 25 autocomplete choices: prefixes first, then typo-tolerant matches."""
         key = clean_query(query) if query.strip() else ""
         if not key:
             return [Choice(_label(self._names[s], self._names[s]), s) for s in starters if s in self._names][
@@ -163,7 +177,7 @@ class Matcher:
         matches = self._prefixed(key, CHOICES_MAX)
         if len(matches) < CHOICES_MAX and len(compact(key)) > SHORT - 1:
             seen = {m.slug for m in matches}
-            for match in self._fuzzy(key, SUGGEST, CHOICES_MAX, prefix=True):
+            for match in self._fuzzy(key, CHOICES_MAX, partial=True):
                 if match.slug not in seen:
                     seen.add(match.slug)
                     matches.append(match)
@@ -185,31 +199,62 @@ class Matcher:
                 break
         return (by_rank[0] + by_rank[1] + by_rank[2])[:limit]
 
-    def _fuzzy(self, key: str, cutoff: float, limit: int, *, prefix: bool = False) -> list[Match]:
-        """Score token-sorted keys; with prefix=True compare only each key's start."""
-        query = " ".join(sorted(key.split()))
-        choices: Sequence[str] = self._fuzzy_keys
-        if prefix:
-            width = len(query) + 1
-            choices = [choice[:width] for choice in self._fuzzy_keys]
+    def _near_words(self, word: str, *, partial: bool) -> list[str]:
+        """Vocabulary words equal to, within a typo of, or (partial) starting like `word`."""
+        if word in self._postings and not partial:
+            return [word]
+        if partial:
+            start = bisect_left(self._vocab, word)
+            stop = bisect_left(self._vocab, word + "\U0010ffff", lo=start)
+            if stop > start:
+                return self._vocab[start : min(stop, start + 200)]
+        if len(word) < 3:
+            return []
+        if partial:
+            width = len(word) + 1
+            heads = self._vocab_heads.get(width)
+            if heads is None:
+                heads = self._vocab_heads[width] = [v[:width] for v in self._vocab]
+            hits = process.extract(word, heads, scorer=fuzz.ratio, processor=None, score_cutoff=75, limit=20)
+        else:
+            hits = process.extract(word, self._vocab, scorer=fuzz.ratio, processor=None, score_cutoff=70, limit=20)
+        return [self._vocab[index] for _, _, index in hits]
+
+    def _fuzzy(self, key: str, limit: int, *, partial: bool = False) -> list[Match]:
+        """Score candidate keys against the query; partial=True compares only each key's start."""
+        words = key.split()
+        candidates: set[int] = set()
+        for position, word in enumerate(words):
+            last = partial and position == len(words) - 1
+            for near in self._near_words(word, partial=last):
+                candidates.update(self._postings[near])
+        if not candidates:
+            return []
+        order = sorted(candidates)
+        if partial:
+            width = len(key) + 1
+            query = key
+            choices = [self._keys[i][:width] for i in order]
+        else:
+            query = " ".join(sorted(words))
+            choices = [self._sorted_keys[i] for i in order]
         best: dict[str, Match] = {}
-        for _, score, index in process.extract(
-            query, choices, scorer=fuzz.ratio, processor=None, score_cutoff=cutoff, limit=limit * 3
+        for _, score, position in process.extract(
+            query, choices, scorer=fuzz.ratio, processor=None, score_cutoff=SUGGEST, limit=limit * 3
         ):
-            slug, text = self._fuzzy_rows[index]
+            slug, text = self._rows[order[position]]
             # Transpositions ("kanbna") cost one edit, not two.
-            score = max(score, OSA.normalized_similarity(query, choices[index]) * 100)
+            score = max(score, OSA.normalized_similarity(query, choices[position]) * 100)
             if slug not in best or best[slug].score < score:
                 best[slug] = Match(slug, self._names[slug], text, round(score, 1))
         return sorted(best.values(), key=lambda m: (-m.score, len(m.name), m.name))[:limit]
 
     def _short_near(self, squeezed: str) -> list[Match]:
         """Short keys one edit away from a short query (acronym typos such as "eqo")."""
-        hits = process.extract(
-            squeezed, self._short_keys, scorer=OSA.distance, processor=None, score_cutoff=1, limit=SUGGESTIONS_MAX
-        )
+        choices = [self._keys[i] for i in self._short]
+        hits = process.extract(squeezed, choices, scorer=OSA.distance, processor=None, score_cutoff=1, limit=5)
         out = []
-        for _, _, index in hits:
-            slug, text = self._short_rows[index]
+        for _, _, position in hits:
+            slug, text = self._rows[self._short[position]]
             out.append(Match(slug, self._names[slug], text, 80.0))
         return out
