@@ -155,6 +155,10 @@ class Harness:
         self.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
         return await asyncio.wait_for(self.recorder.queue.get(), timeout)
 
+    async def next_call(self, timeout: float = 5.0) -> Call:
+        """Wait for the bot's next request (a follow-up after a deferral, say)."""
+        return await asyncio.wait_for(self.recorder.queue.get(), timeout)
+
     async def command(self, command: str, /, *, timeout: float = 5.0, permissions: str = "0", **options: Any) -> Call:
         """Invoke a slash command with string/int options and return the bot's answer."""
         opts = [{"name": k, "type": 4 if isinstance(v, int) else 3, "value": v} for k, v in options.items()]

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import Settings
 from bot.service import GlossaryService
-from tests.interactions import Harness, harness
+from tests.interactions import APP_ID, Harness, harness
 
 EMBED_LIMITS = {"title": 256, "description": 4096}
 
@@ -113,7 +113,10 @@ async def test_choice_value_resolves_to_the_term(h: Harness):
 
 
 async def test_search_pages_and_opens(h: Harness):
-    call = await h.command("search", text="order")
+    deferred = await h.command("search", text="order")
+    assert deferred.body["type"] == 5 and deferred.ephemeral
+    call = await h.next_call()
+    assert call.method == "POST" and call.path.startswith(f"/webhooks/{APP_ID}/")
     assert call.ephemeral
     assert "Search: order" in call.embeds[0]["title"]
     select_id = call.custom_ids[0]
@@ -124,7 +127,8 @@ async def test_search_pages_and_opens(h: Harness):
 
 
 async def test_search_with_no_hits(h: Harness):
-    call = await h.command("search", text="zzzqqq")
+    await h.command("search", text="zzzqqq")
+    call = await h.next_call()
     assert call.ephemeral and call.embeds[0]["title"] == "No results"
 
 

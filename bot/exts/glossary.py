@@ -239,11 +239,13 @@ class Glossary(commands.Cog):
     async def search(
         self, interaction: discord.Interaction[TermiBot], text: app_commands.Range[str, 1, SEARCH_MAX]
     ) -> None:
+        # The database answers in about a millisecond, but a busy file could take longer than 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         embed, view = await search_page(self.bot, text, 0)
         if view is None:
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+            await interaction.followup.send(embed=embed, ephemeral=True)
         else:
-            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+            await interaction.followup.send(embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(name="browse", description="Page through the glossary by module")
     @app_commands.describe(module="A module name or number (leave empty for the list of modules)")
