@@ -108,6 +108,51 @@ _IRREGULAR = {
     "data": "data",
 }
 _NO_SINGULAR_ENDINGS = ("ss", "us", "is")
+# Singular words that end like plurals.
+_KEEP = frozenset(
+    {
+        "bias",
+        "alias",
+        "atlas",
+        "canvas",
+        "chaos",
+        "kudos",
+        "ethos",
+        "cosmos",
+        "asbestos",
+        "thermos",
+        "lens",
+        "news",
+        "series",
+        "species",
+        "means",
+        "logistics",
+        "economics",
+        "ergonomics",
+        "analytics",
+        "statistics",
+        "mathematics",
+        "physics",
+        "ethics",
+        "metrics",
+        "kinematics",
+        "robotics",
+        "electronics",
+        "mechanics",
+        "plus",
+        "yes",
+        "gas",
+        "has",
+        "was",
+        "this",
+        "its",
+        "always",
+        "perhaps",
+        "whereas",
+        "across",
+        "towards",
+    }
+)
 _PUNCT = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 
@@ -130,7 +175,7 @@ def singular(word: str) -> str:
     """Return a crude singular form; the same rule on both sides is what matters."""
     if word in _IRREGULAR:
         return _IRREGULAR[word]
-    if len(word) <= 3 or not word.endswith("s") or word.endswith(_NO_SINGULAR_ENDINGS):
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(_NO_SINGULAR_ENDINGS) or word in _KEEP:
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
