@@ -137,8 +137,15 @@ def _validate(settings: Settings) -> int:
     return 0
 
 
+async def _prepare(settings: Settings) -> None:
+    service = await _open(settings)
+    await service.db.close()
+    print(f"Glossary ready: {len(service)} terms in {settings.database_path}", file=sys.stderr)
+
+
 def _run(settings: Settings) -> int:
     if settings.token is None:
+        asyncio.run(_prepare(settings))  # first-start set-up happens even without a token
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 2
     from bot.runner import TokenRejectedError, run  # discord.py is imported only to connect

@@ -63,6 +63,8 @@ def test_run_without_token_explains_and_exits_nonzero(tmp_path: Path):
     result = run(tmp_path, "run")
     assert result.returncode == 2
     assert "needs a Discord bot token" in result.stderr and "Traceback" not in result.stderr
+    assert "Glossary ready: 10 terms" in result.stderr
+    assert (tmp_path / "tk.db").is_file()
     bare = run(tmp_path)
     assert bare.returncode == 2 and "needs a Discord bot token" in bare.stderr
 
