@@ -42,16 +42,27 @@ class UserFacingError(Exception):
     """An error whose message is meant for the user, shown ephemerally as is."""
 
 
+# Discord's API names permissions after guilds; its app calls a guild a server.
+_PERMISSION_NAMES = {"manage_guild": "Manage Server", "view_channel": "View Channels"}
+
+
+def _permission_names(permissions: list[str]) -> str:
+    return ", ".join(_PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in permissions)
+
+
+def _is_user_facing(error: BaseException) -> bool:
+    return isinstance(error, UserFacingError) or isinstance(getattr(error, "original", None), UserFacingError)
+
+
 def describe_error(error: BaseException) -> str:
     """Turn an exception into a short, friendly message for the user."""
     original = getattr(error, "original", None) or getattr(error, "__cause__", None) or error
     if isinstance(error, UserFacingError) or isinstance(original, UserFacingError):
         return str(original if isinstance(original, UserFacingError) else error)
     if isinstance(error, app_commands.MissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-        return f"You need the {needed} permission to do that."
+        return f"You need the {_permission_names(error.missing_permissions)} permission to do that."
     if isinstance(error, app_commands.BotMissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        needed = _permission_names(error.missing_permissions)
         return f"I am missing the {needed} permission here. Ask a server admin to grant it."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "That command only works inside a server."
@@ -82,8 +93,8 @@ class ReplyingTree(app_commands.CommandTree["TermiBot"]):
 
     async def on_error(self, interaction: discord.Interaction[TermiBot], error: app_commands.AppCommandError) -> None:
         command = interaction.command.qualified_name if interaction.command else "?"
-        if isinstance(error, app_commands.CheckFailure):
-            log.info("Check failed for /%s by %s: %s", command, interaction.user.id, error)
+        if isinstance(error, app_commands.CheckFailure) or _is_user_facing(error):
+            log.info("/%s by %s refused: %s", command, interaction.user.id, describe_error(error))
         else:
             log.error(
                 "Error in /%s (guild %s, user %s)", command, interaction.guild_id, interaction.user.id, exc_info=error

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -42,6 +43,8 @@ class Settings:
     log_level: str = "INFO"
     # Only for the test harness: the REST base URL of a fake Discord on loopback.
     api_base: str | None = None
+    # Only for end-to-end tests: the bot's clock starts at this instant and runs on from there.
+    clock_start: datetime | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -55,6 +58,7 @@ class Settings:
         level = (environ.get("LOG_LEVEL") or "INFO").strip().upper()
         if level not in _LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {level!r}")
+        clock_start = _clock_start(environ.get("CLOCK_START", "").strip())
         return cls(
             token=token,
             database_path=Path(db).expanduser() if db else default_database_path(environ),
@@ -62,7 +66,20 @@ class Settings:
             dev_guild_id=int(guild) if guild else None,
             log_level=level,
             api_base=(environ.get("DISCORD_API_BASE") or "").strip().rstrip("/") or None,
+            clock_start=clock_start,
         )
+
+
+def _clock_start(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        start = datetime.fromisoformat(text)
+    except ValueError:
+        start = None
+    if start is None or start.tzinfo is None:
+        raise ConfigError(f"CLOCK_START must be an ISO 8601 instant with its UTC offset, got {text!r}")
+    return start
 
 
 def load_settings(env_file: Path = Path(".env")) -> Settings:

@@ -22,7 +22,7 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 from bot.client import TermiBot
 from bot.config import Settings
 from bot.service import GlossaryService
-from tests.discord_spec import load_validator
+from tests.fakediscord.schema import load_spec
 
 APP_ID = 900000000000000001
 GUILD_ID = 900000000000000002
@@ -72,9 +72,9 @@ class Recorder(AsyncWebhookAdapter):
         if multipart:
             body = json.loads(next(p["value"] for p in multipart if p["name"] == "payload_json"))
         path = route.url.split("/api/v10", 1)[-1].split("?", 1)[0]
-        validator = load_validator()
-        if validator is not None:
-            self.spec_errors += validator.errors(route.method, path, body)
+        spec = load_spec()
+        if spec is not None:
+            self.spec_errors += spec.check(route.method, path, body)
         call = Call(route.method, path, body)
         self.calls.append(call)
         self.queue.put_nowait(call)

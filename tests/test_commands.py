@@ -44,7 +44,12 @@ async def test_term_exact_posts_public_embed_with_related_buttons(h: Harness):
     assert fields["Module"] == "8. Demand Management"
     assert "order backlog" in fields["Also known as"]
     assert "Example / formula" in fields
-    assert call.custom_ids == ["tk:rel:master-production-schedule", "tk:rel:sales-and-operations-planning"]
+    assert call.custom_ids == [
+        "tk:rel:master-production-schedule",
+        "tk:rel:sales-and-operations-planning",
+        "tk:deck:backlog",  # "Add to my deck", in a second row
+    ]
+    assert [len(row["components"]) for row in call.data["components"]] == [2, 1]
     assert call.data["allowed_mentions"] == {"parse": []}
     assert_fits(embed)
 

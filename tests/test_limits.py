@@ -38,7 +38,7 @@ def test_term_embed_fits_any_content(name, definition, example, aliases, heading
     assert len(embed.fields) <= 25
     assert all(len(f.value or "") <= 1024 and len(f.name or "") <= 256 for f in embed.fields)
     view = term_view(term, _Glossary(related))  # type: ignore[arg-type]
-    assert len(view.children) == 5
+    assert len(view.children) == 6  # five related terms, then "Add to my deck"
     for item in view.children:
         button = item.item if isinstance(item, discord.ui.DynamicItem) else item
         assert isinstance(button, discord.ui.Button)

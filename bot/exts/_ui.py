@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 BRAND = discord.Colour.from_rgb(46, 134, 171)
 BUTTON_LABEL_MAX = 80
 FIELD_MAX = 1024
+STUDY_ROW = 1  # study buttons ("Add to my deck", "Quiz me") go below the related terms
 
 
 def clip(text: str, limit: int) -> str:
@@ -66,9 +67,12 @@ class _SafeItem:
         try:
             await self.run(interaction)
         except Exception as exc:
-            from bot.client import describe_error
+            from bot.client import UserFacingError, describe_error
 
-            log.exception("Error in component %s", getattr(self, "custom_id", "?"))
+            if isinstance(exc, UserFacingError):  # a user's mistake, not ours
+                log.info("Component %s refused: %s", getattr(self, "custom_id", "?"), exc)
+            else:
+                log.exception("Error in component %s", getattr(self, "custom_id", "?"))
             await send_error(interaction, describe_error(exc))
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
@@ -117,13 +121,18 @@ class PickTermButton(_SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:pi
         await show_term(interaction, self.slug, ephemeral=False)
 
 
-def term_view(term: Term, glossary: GlossaryService) -> ui.View:
-    """Buttons for a term's related terms (they keep working after a restart)."""
+def term_view(term: Term, glossary: GlossaryService, *, deck: bool = True) -> ui.View:
+    """Buttons for a term's related terms, and "Add to my deck" below them (they keep working after a restart)."""
     view = ui.View(timeout=None)
     for slug in term.related[:5]:
         other = glossary.get(slug)
         if other is not None:
             view.add_item(RelatedTermButton(slug, other.name))
+    if deck:
+        # Imported here: the study helpers build on this module.
+        from bot.exts._study import AddToDeckButton
+
+        view.add_item(AddToDeckButton(term.slug, row=STUDY_ROW))
     return view
 
 
@@ -153,3 +162,19 @@ def module_choices(current: str) -> list[discord.app_commands.Choice[str]]:
         if not text or text == str(number) or text in name.casefold() or text in f"{number}. {name}".casefold()
     ]
     return [discord.app_commands.Choice(name=module_label(name), value=name) for name in picked[:25]]
+
+
+def module_or_error(value: str | None) -> str | None:
+    """Resolve a module option (name, number or prefix); None when empty; a friendly error when unknown."""
+    from bot.client import UserFacingError
+    from bot.core.modules import find_module
+
+    if value is None or not value.strip():
+        return None
+    module = find_module(value)
+    if module is None:
+        raise UserFacingError(
+            f"I don't know the module “{quote_user_text(value, 60)}”. "
+            "Pick one from the list, or give its number (1-30)."
+        )
+    return module

@@ -12,7 +12,7 @@ from discord import app_commands, ui
 from discord.ext import commands
 
 from bot.client import TermiBot, UserFacingError
-from bot.core.modules import MODULES, find_module, module_number
+from bot.core.modules import MODULES, module_number
 from bot.exts._ui import (
     BRAND,
     PickTermButton,
@@ -21,6 +21,7 @@ from bot.exts._ui import (
     clip,
     module_choices,
     module_label,
+    module_or_error,
     quote_user_text,
     term_embed,
     term_view,
@@ -29,18 +30,6 @@ from bot.exts._ui import (
 SEARCH_PAGE = 8
 BROWSE_PAGE = 15
 SEARCH_MAX = 80  # keeps the query inside a button's 100-character custom id
-
-
-def _module_or_error(value: str | None) -> str | None:
-    if value is None or not value.strip():
-        return None
-    module = find_module(value)
-    if module is None:
-        raise UserFacingError(
-            f"I don't know the module “{quote_user_text(value, 60)}”. "
-            "Pick one from the list, or give its number (1-30)."
-        )
-    return module
 
 
 # -- search pages ---------------------------------------------------------------------
@@ -128,8 +117,9 @@ def browse_page(bot: TermiBot, module: str, page: int) -> tuple[discord.Embed, u
     view = ui.View(timeout=None)
     if chunk:
         view.add_item(OpenTermSelect.build([(t.slug, t.name) for t in chunk], f"tk:bopen:{number}:{page}"))
-    view.add_item(BrowsePageButton(number, max(page - 1, 0), "Previous", disabled=page == 0))
-    view.add_item(BrowsePageButton(number, min(page + 1, pages - 1), "Next", disabled=page >= pages - 1))
+    if pages > 1:  # one page needs no paging, and two buttons may not share a custom id
+        view.add_item(BrowsePageButton(number, max(page - 1, 0), "Previous", disabled=page == 0))
+        view.add_item(BrowsePageButton(number, min(page + 1, pages - 1), "Next", disabled=page >= pages - 1))
     if number < len(MODULES):
         view.add_item(BrowsePageButton(number + 1, 0, f"Module {number + 1}", suffix="m"))
     return embed, view
@@ -250,14 +240,14 @@ class Glossary(commands.Cog):
     @app_commands.command(name="browse", description="Page through the glossary by module")
     @app_commands.describe(module="A module name or number (leave empty for the list of modules)")
     async def browse(self, interaction: discord.Interaction[TermiBot], module: str | None = None) -> None:
-        chosen = _module_or_error(module)
+        chosen = module_or_error(module)
         embed, view = browse_page(self.bot, chosen, 0) if chosen else overview_embed(self.bot)
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     @app_commands.command(name="random", description="Show a random term, optionally from one module")
     @app_commands.describe(module="A module name or number")
     async def random(self, interaction: discord.Interaction[TermiBot], module: str | None = None) -> None:
-        chosen = _module_or_error(module)
+        chosen = module_or_error(module)
         term = self.bot.glossary.random_term(self.rng, chosen)
         if term is None:
             raise UserFacingError("That module has no terms yet.")

@@ -1,0 +1,81 @@
+"""Pieces the study cogs share: the learner's settings and day, and the "Add to my deck" button."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import ui
+
+from bot.client import UserFacingError, reply_ephemeral
+from bot.core.progress import LearnerDay, learner_day, learner_zone_name
+from bot.core.review import StudySettings
+from bot.exts._ui import _SafeItem
+
+if TYPE_CHECKING:
+    from bot.client import TermiBot
+
+DECK_BUTTON_LABEL = "Add to my deck"
+
+
+class StudyNotice(UserFacingError):  # noqa: N818 (a notice, not an error)
+    """An expected situation to tell the member about (ephemerally), not an error to log."""
+
+
+@asynccontextmanager
+async def notices(interaction: discord.Interaction[Any]) -> AsyncIterator[None]:
+    """Turn a `StudyNotice` raised inside the block into an ephemeral reply."""
+    try:
+        yield
+    except StudyNotice as notice:
+        await reply_ephemeral(interaction, str(notice))
+
+
+def bold_name(name: str) -> str:
+    """Return a term name in bold, with any markdown in it escaped."""
+    return f"**{discord.utils.escape_markdown(name)}**"
+
+
+async def learner_settings(bot: TermiBot, user_id: int, guild_id: int | None) -> tuple[StudySettings, LearnerDay]:
+    """Return a learner's settings and current day (their zone, else the server's, else UTC)."""
+    settings = await bot.db.study_settings(user_id)
+    server = None if settings.timezone else await bot.db.study_server_zone(guild_id)
+    return settings, learner_day(bot.clock(), learner_zone_name(settings.timezone, server))
+
+
+class AddToDeckButton(_SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:deck:(?P<slug>[^:]{1,90})"):
+    """Put a term in the clicker's review deck (on every term card and the term of the day)."""
+
+    def __init__(self, slug: str, *, row: int | None = None) -> None:
+        super().__init__(
+            ui.Button(
+                label=DECK_BUTTON_LABEL,
+                emoji="➕",
+                style=discord.ButtonStyle.success,
+                custom_id=f"tk:deck:{slug}",
+                row=row,
+            )
+        )
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> AddToDeckButton:
+        return cls(match["slug"])
+
+    async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
+        term = interaction.client.glossary.get(self.slug)
+        if term is None:
+            await reply_ephemeral(interaction, "That term is no longer in the glossary.")
+            return
+        bot = interaction.client
+        added = await bot.db.study_add_cards(interaction.user.id, [term.slug], bot.clock())
+        if added:
+            text = f"Added {bold_name(term.name)} to your deck. It comes up as a new card in `/review`."
+        else:
+            text = f"{bold_name(term.name)} is already in your deck. `/review` shows it when it is due."
+        await reply_ephemeral(interaction, text)

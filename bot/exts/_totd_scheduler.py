@@ -1,0 +1,574 @@
+"""The term-of-the-day runtime: one loop for every server, exactly-once bookkeeping and retries.
+
+The rules live in `bot.core.schedule`; this module applies them. Discord sits behind the small
+`Delivery` protocol (`bot.exts._totd_delivery` implements it with discord.py; tests and the
+benchmark pass fakes), so nothing here imports discord.
+
+Exactly once per server and local date: before a message is sent, the intent is recorded as the
+date's row with status 'sending' (the table's primary key is (guild_id, local_date)). A 'sending'
+row whose outcome is unknown (crash, timeout, 5xx) is reconciled before anything is resent: the
+channel's recent messages are searched for the bot's post carrying that date's footer marker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol, TypeVar
+
+from bot.core.glossary import Term
+from bot.core.modules import MODULES
+from bot.core.schedule import (
+    OPEN,
+    PROBLEM_RETRY,
+    Action,
+    CycleState,
+    DeliveryError,
+    FailureKind,
+    Pick,
+    PostRecord,
+    PostStatus,
+    ServerSchedule,
+    decide,
+    local_date,
+    next_post_at,
+    pick_term,
+    retry_delay,
+)
+from bot.db import Database
+from bot.service import GlossaryService
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
+TICK = 30.0  # look at the wall clock at least this often (seconds), so clock jumps are noticed
+CONCURRENCY = 16  # servers being posted to at once
+CALL_TIMEOUT = 60.0  # one Discord call (discord.py's own retries included) for one server
+PAGE = 50  # servers read and decided per step, so a round never blocks the event loop for long
+REQUESTS_PER_SECOND = 25.0  # half of Discord's global 50/s, leaving room for commands
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """Where a post landed, and a note if part of it (the thread) did not work."""
+
+    channel_id: int
+    message_id: int
+    note: str | None = None
+
+
+class Delivery(Protocol):
+    """What the scheduler needs from Discord; every method raises DeliveryError on failure."""
+
+    async def check(self, schedule: ServerSchedule) -> None:
+        """Raise unless the bot can post in the server's channel (a local check, no request)."""
+
+    async def find(self, schedule: ServerSchedule, channel_id: int, day: date) -> int | None:
+        """Return the id of the bot's post for a date among the channel's recent messages."""
+
+    async def send(self, schedule: ServerSchedule, term: Term, day: date) -> Sent:
+        """Post a term for a date (and open its thread if the server wants one)."""
+
+    async def replace(self, schedule: ServerSchedule, channel_id: int, message_id: int, term: Term, day: date) -> bool:
+        """Show another term in a posted message; False if the message is gone."""
+
+
+class OutcomeKind(StrEnum):
+    """How an attempt ended, for logs and for the admin who asked."""
+
+    POSTED = "posted"
+    FOUND = "found"  # an unconfirmed post turned out to be in the channel
+    REPLACED = "replaced"  # /totd skip edited the day's post
+    ALREADY = "already"  # the date has its post
+    RETRYING = "retrying"
+    PROBLEM = "problem"  # Discord refused; retried hourly or after /totd setup
+    MISSED = "missed"
+    BUSY = "busy"  # another attempt for the date is under way
+    NO_TERMS = "no_terms"
+    NOT_SET_UP = "not_set_up"
+    DISABLED = "disabled"
+    NOTHING = "nothing"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The result of one step for one server."""
+
+    kind: OutcomeKind
+    day: date | None = None
+    detail: str = ""
+    channel_id: int | None = None
+    message_id: int | None = None
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoundReport:
+    """What one pass over all servers did."""
+
+    servers: int
+    started: int
+    next_wake: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """Everything /totd status shows."""
+
+    schedule: ServerSchedule
+    latest: PostRecord | None
+    last_posted: PostRecord | None
+    next_at: datetime | None
+
+
+class RateLimiter:
+    """Space calls evenly at most `per_second` a second, first come first served."""
+
+    def __init__(self, per_second: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._interval = 1.0 / per_second
+        self._monotonic = monotonic
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        """Return when the caller may make its call."""
+        now = self._monotonic()
+        slot = max(now, self._next)
+        self._next = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+
+class TotdScheduler:
+    """Post every server's term of the day: one loop, bounded concurrency, one timeout per call."""
+
+    def __init__(
+        self,
+        db: Database,
+        glossary: GlossaryService,
+        delivery: Delivery,
+        clock: Clock,
+        *,
+        concurrency: int = CONCURRENCY,
+        call_timeout: float = CALL_TIMEOUT,
+        tick: float = TICK,
+    ) -> None:
+        self._db = db
+        self._glossary = glossary
+        self._delivery = delivery
+        self._clock = clock
+        self._slots = asyncio.Semaphore(concurrency)
+        self._call_timeout = call_timeout
+        self._tick = tick
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._inflight: dict[int, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._eligible_cache: dict[str | None, list[str]] = {}
+
+    # -- the loop -----------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """Whether the loop task is alive."""
+        return self._task is not None and not self._task.done()
+
+    def start(self, before_first_round: Callable[[], Awaitable[object]] | None = None) -> None:
+        """Start the one loop (a second call while it runs does nothing)."""
+        if not self.running:
+            self._task = asyncio.create_task(self._run(before_first_round), name="totd-scheduler")
+
+    async def stop(self) -> None:
+        """Stop the loop and any posting in progress."""
+        task, self._task = self._task, None
+        tasks = [t for t in (task, *self._inflight.values()) if t is not None]
+        for pending in tasks:
+            pending.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    def wake(self) -> None:
+        """Make the loop look at every server now (after a settings change)."""
+        self._wake.set()
+
+    async def drain(self) -> None:
+        """Wait until every post started by a round has finished."""
+        while self._inflight:
+            await asyncio.gather(*list(self._inflight.values()), return_exceptions=True)
+
+    async def _run(self, before_first_round: Callable[[], Awaitable[object]] | None) -> None:
+        if before_first_round is not None:
+            await before_first_round()
+        first = True
+        while True:
+            self._wake.clear()
+            delay = self._tick
+            try:
+                report = await self.run_round()
+            except Exception:
+                log.exception("Term of the day round failed; trying again in %.0f s", self._tick)
+            else:
+                if first:
+                    log.info("Term of the day: %d server(s) set up, %d post(s) due now", report.servers, report.started)
+                    first = False
+                if report.next_wake is not None:
+                    # A little slack so the wall clock has reached the instant when we look again.
+                    until = (report.next_wake - self._clock()).total_seconds() + 0.05
+                    delay = min(self._tick, max(0.5, until))
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
+
+    async def run_round(self) -> RoundReport:
+        """Decide for every enabled server and start the posts that are due; return when to look again."""
+        now = self._clock()
+        servers = started = 0
+        next_wake: datetime | None = None
+        after = 0
+        while True:
+            page = await self._db.totd_schedules(after, PAGE)
+            for schedule, latest in page:
+                servers += 1
+                if schedule.guild_id in self._inflight:
+                    continue
+                decision = decide(now, schedule, latest)
+                if decision.action is Action.WAIT and decision.wake_at is not None:
+                    next_wake = decision.wake_at if next_wake is None else min(next_wake, decision.wake_at)
+                elif decision.action not in (Action.WAIT, Action.IDLE):
+                    self._launch(schedule.guild_id)
+                    started += 1
+            if len(page) < PAGE:
+                break
+            after = page[-1][0].guild_id
+        return RoundReport(servers, started, next_wake)
+
+    def _launch(self, guild_id: int) -> None:
+        task = asyncio.create_task(self._guarded(guild_id), name=f"totd-{guild_id}")
+        self._inflight[guild_id] = task
+        task.add_done_callback(lambda _: self._inflight.pop(guild_id, None))
+
+    async def _guarded(self, guild_id: int) -> None:
+        async with self._slots:
+            try:
+                outcome = await self._act(guild_id, manual=False)
+            except Exception:  # one broken server must never stop the others
+                log.exception("Term of the day failed for guild %s", guild_id)
+            else:
+                log.debug("Term of the day for guild %s: %s", guild_id, outcome)
+
+    # -- one server -----------------------------------------------------------------------
+
+    def _lock(self, guild_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(guild_id, asyncio.Lock())
+
+    async def post_now(self, guild_id: int) -> Outcome:
+        """Post today's term now (an admin's /totd post); it counts as today's post."""
+        return await self._act(guild_id, manual=True)
+
+    async def _act(self, guild_id: int, *, manual: bool) -> Outcome:
+        async with self._lock(guild_id):
+            outcome = Outcome(OutcomeKind.NOTHING)
+            for _ in range(4):  # closing an earlier day can make today's post due at once
+                now = self._clock()
+                schedule = await self._db.totd_settings(guild_id)
+                if schedule is None:
+                    return Outcome(OutcomeKind.NOT_SET_UP)
+                latest = await self._db.totd_latest(guild_id)
+                decision = decide(now, schedule, latest, manual=manual)
+                day = decision.local_date
+                if decision.action is Action.IDLE:
+                    return Outcome(OutcomeKind.DISABLED)
+                if decision.action is Action.WAIT or day is None:
+                    return outcome
+                if decision.action is Action.DONE:
+                    assert latest is not None
+                    return Outcome(OutcomeKind.ALREADY, day, channel_id=latest.channel_id, message_id=latest.message_id)
+                if decision.action is Action.MISS:
+                    reason = _missed_reason(decision.reason, latest, schedule)
+                    await self._db.totd_mark_missed(guild_id, day, reason, now)
+                    log.info("Term of the day for guild %s on %s missed: %s", guild_id, day, decision.reason)
+                    outcome = Outcome(OutcomeKind.MISSED, day, decision.reason)
+                elif decision.action is Action.RECONCILE:
+                    assert latest is not None
+                    outcome = await self._reconcile(schedule, latest, now)
+                else:
+                    row = latest if latest is not None and latest.local_date == day else None
+                    outcome = await self._post(schedule, day, row, now)
+                closed_other_day = outcome.day != local_date(now, schedule.zone)
+                if not (outcome.kind in (OutcomeKind.MISSED, OutcomeKind.FOUND) and closed_other_day):
+                    return outcome
+            return outcome
+
+    async def _post(
+        self, schedule: ServerSchedule, day: date, row: PostRecord | None, now: datetime, pick: Pick | None = None
+    ) -> Outcome:
+        """Check the channel, record the intent, then send."""
+        try:
+            await self._call(self._delivery.check(schedule))
+        except DeliveryError as exc:
+            return await self._refused(schedule, day, row, exc, now)
+        pick = pick or await self._choose(schedule, row)
+        if pick is None:
+            problem = DeliveryError(FailureKind.PERMANENT, "The glossary has no terms to post.")
+            return await self._refused(schedule, day, row, problem, now)
+        if row is None:
+            claimed = await self._db.totd_begin(schedule.guild_id, day, pick, schedule.channel_id, now)
+        else:
+            claimed = await self._db.totd_retake(schedule.guild_id, day, row.status, pick, schedule.channel_id, now)
+        if not claimed:
+            return Outcome(OutcomeKind.BUSY, day)
+        return await self._send(schedule, day, pick, row.attempts if row else 0)
+
+    async def _send(self, schedule: ServerSchedule, day: date, pick: Pick, attempts: int) -> Outcome:
+        """Send the day's post; the intent row must already say 'sending'."""
+        term = self._glossary.get(pick.slug)
+        assert term is not None  # _choose only picks terms in the glossary
+        try:
+            sent = await self._call(self._delivery.send(schedule, term, day))
+        except DeliveryError as exc:
+            return await self._failed(schedule, day, attempts + 1, exc)
+        now = self._clock()
+        await self._db.totd_mark_posted(schedule.guild_id, day, sent.channel_id, sent.message_id, now, sent.note)
+        if schedule.problem is not None or schedule.blocked_until is not None:
+            await self._db.totd_clear_problem(schedule.guild_id, now)
+        if sent.note:
+            log.warning("Term of the day for guild %s posted with a problem: %s", schedule.guild_id, sent.note)
+        log.info("Posted the term of the day for guild %s on %s: %s", schedule.guild_id, day, pick.slug)
+        return Outcome(OutcomeKind.POSTED, day, sent.note or "", sent.channel_id, sent.message_id)
+
+    async def _failed(self, schedule: ServerSchedule, day: date, attempts: int, exc: DeliveryError) -> Outcome:
+        """Record a failed send: hourly after a refusal, else exponential backoff within the day."""
+        now = self._clock()
+        if exc.kind is FailureKind.PERMANENT:
+            retry_at = now + PROBLEM_RETRY
+            await self._db.totd_set_problem(schedule.guild_id, str(exc), retry_at, now)
+            kind = OutcomeKind.PROBLEM
+        else:
+            retry_at = now + retry_delay(attempts)
+            kind = OutcomeKind.RETRYING
+        # After a 5xx, a timeout or a dropped connection the message may exist: stay 'sending'
+        # so the next attempt looks in the channel first.
+        status = PostStatus.SENDING if exc.kind is FailureKind.UNCERTAIN else PostStatus.FAILED
+        await self._db.totd_mark_retry(schedule.guild_id, day, status, retry_at, str(exc), now)
+        log.warning(
+            "Term of the day for guild %s on %s failed (%s, attempt %d); next try at %s: %s",
+            schedule.guild_id,
+            day,
+            exc.kind,
+            attempts,
+            retry_at.isoformat(timespec="seconds"),
+            exc,
+        )
+        return Outcome(kind, day, str(exc), retry_at=retry_at)
+
+    async def _refused(
+        self, schedule: ServerSchedule, day: date, row: PostRecord | None, exc: DeliveryError, now: datetime
+    ) -> Outcome:
+        """Record a failed channel check (nothing was sent) and when to try again."""
+        if exc.kind is not FailureKind.PERMANENT:
+            retry_at = now + retry_delay((row.attempts if row else 0) + 1)
+            if row is not None:
+                await self._db.totd_mark_retry(schedule.guild_id, day, row.status, retry_at, str(exc), now)
+            return Outcome(OutcomeKind.RETRYING, day, str(exc), retry_at=retry_at)
+        retry_at = now + PROBLEM_RETRY
+        await self._db.totd_set_problem(schedule.guild_id, str(exc), retry_at, now)
+        if row is not None and row.status in OPEN:
+            await self._db.totd_mark_retry(schedule.guild_id, day, row.status, retry_at, str(exc), now)
+        log.warning("Term of the day for guild %s cannot be posted (next try %s): %s", schedule.guild_id, retry_at, exc)
+        return Outcome(OutcomeKind.PROBLEM, day, str(exc), retry_at=retry_at)
+
+    async def _reconcile(self, schedule: ServerSchedule, row: PostRecord, now: datetime) -> Outcome:
+        """Settle a 'sending' row: find the post in the channel, or resend today, or mark a past day missed."""
+        day = row.local_date
+        channel_id = row.channel_id or schedule.channel_id
+        past = day < local_date(now, schedule.zone)
+        try:
+            found = await self._call(self._delivery.find(schedule, channel_id, day))
+        except DeliveryError as exc:
+            if past and exc.kind is FailureKind.PERMANENT:
+                await self._db.totd_mark_missed(schedule.guild_id, day, f"Could not check the channel: {exc}", now)
+                return Outcome(OutcomeKind.MISSED, day, str(exc))
+            if exc.kind is FailureKind.PERMANENT:
+                return await self._refused(schedule, day, row, exc, now)
+            return await self._failed(schedule, day, row.attempts + 1, exc)
+        if found is not None:
+            await self._db.totd_mark_posted(schedule.guild_id, day, channel_id, found, now)
+            if schedule.problem is not None or schedule.blocked_until is not None:
+                await self._db.totd_clear_problem(schedule.guild_id, now)
+            log.info("Term of the day for guild %s on %s was already in the channel", schedule.guild_id, day)
+            return Outcome(OutcomeKind.FOUND, day, channel_id=channel_id, message_id=found)
+        if past:
+            reason = "The post did not go out before the day ended."
+            await self._db.totd_mark_missed(schedule.guild_id, day, reason, now)
+            return Outcome(OutcomeKind.MISSED, day)
+        # Certainly not in the channel: send it again, still under the same intent row.
+        failed = PostRecord(row.guild_id, day, PostStatus.FAILED, row.slug, row.cycle, attempts=row.attempts)
+        try:
+            await self._call(self._delivery.check(schedule))
+        except DeliveryError as exc:
+            return await self._refused(schedule, day, failed, exc, now)
+        pick = await self._choose(schedule, row)
+        if pick is None:
+            problem = DeliveryError(FailureKind.PERMANENT, "The glossary has no terms to post.")
+            return await self._refused(schedule, day, row, problem, now)
+        await self._db.totd_retake(schedule.guild_id, day, PostStatus.SENDING, pick, schedule.channel_id, now)
+        return await self._send(schedule, day, pick, row.attempts)
+
+    def _eligible(self, module: str | None) -> list[str]:
+        """Slugs a server can get: its module focus, or the whole glossary (also if the focus is empty)."""
+        # The glossary does not change while the bot runs, so each list is built once.
+        if module not in self._eligible_cache:
+            focused = [term.slug for term in self._glossary.module_terms(module)] if module else []
+            self._eligible_cache[module] = focused or [
+                term.slug for name in MODULES for term in self._glossary.module_terms(name)
+            ]
+        return self._eligible_cache[module]
+
+    async def _choose(self, schedule: ServerSchedule, row: PostRecord | None) -> Pick | None:
+        """Keep the day's term if it has one still in the glossary, else take the next in the cycle."""
+        if row is not None and row.slug is not None and self._glossary.get(row.slug) is not None:
+            return Pick(row.slug, row.cycle)
+        state = await self._db.totd_cycle_state(schedule.guild_id)
+        return pick_term(schedule.guild_id, self._eligible(schedule.module), state)
+
+    async def _call(self, awaitable: Awaitable[T]) -> T:
+        """Run one Discord call with its own timeout; anything unexpected counts as uncertain."""
+        try:
+            async with asyncio.timeout(self._call_timeout):
+                return await awaitable
+        except DeliveryError:
+            raise
+        except TimeoutError:
+            raise DeliveryError(
+                FailureKind.UNCERTAIN, f"Discord did not answer within {self._call_timeout:.0f} s."
+            ) from None
+        except Exception as exc:
+            log.exception("Unexpected error while talking to Discord")
+            raise DeliveryError(FailureKind.UNCERTAIN, f"Unexpected error: {type(exc).__name__}") from exc
+
+    # -- what the commands ask ----------------------------------------------------------------
+
+    async def configure(self, schedule: ServerSchedule) -> ServerSchedule:
+        """Save a server's settings; the first post is owed from the next scheduled time on.
+
+        Re-running setup with the same time and zone keeps today's post owed (so fixing a
+        permission still catches up today); a new time or zone starts counting afresh.
+        """
+        async with self._lock(schedule.guild_id):
+            now = self._clock()
+            old = await self._db.totd_settings(schedule.guild_id)
+            keep = (
+                old is not None
+                and old.enabled
+                and (old.post_time, old.timezone)
+                == (
+                    schedule.post_time,
+                    schedule.timezone,
+                )
+            )
+            saved = ServerSchedule(
+                guild_id=schedule.guild_id,
+                channel_id=schedule.channel_id,
+                post_time=schedule.post_time,
+                timezone=schedule.timezone,
+                catch_up=schedule.catch_up,
+                role_id=schedule.role_id,
+                module=schedule.module,
+                threads=schedule.threads,
+                enabled=True,
+                active_from=old.active_from if keep and old is not None else now,
+            )
+            await self._db.totd_save_settings(saved, now)
+        self.wake()
+        return saved
+
+    async def disable(self, guild_id: int) -> bool:
+        """Stop a server's posts (its history stays); False if it was never set up."""
+        async with self._lock(guild_id):
+            done = await self._db.totd_set_enabled(guild_id, False, self._clock())
+        self.wake()
+        return done
+
+    async def status(self, guild_id: int) -> Status | None:
+        """Return a server's settings, latest and last successful post, and the next post time."""
+        schedule = await self._db.totd_settings(guild_id)
+        if schedule is None:
+            return None
+        latest = await self._db.totd_latest(guild_id)
+        last_posted = latest if latest and latest.status is PostStatus.POSTED else None
+        if last_posted is None:
+            last_posted = await self._db.totd_last_posted(guild_id)
+        return Status(schedule, latest, last_posted, next_post_at(self._clock(), schedule, latest))
+
+    async def today(self, guild_id: int) -> tuple[ServerSchedule | None, PostRecord | None, datetime | None]:
+        """Return a server's settings, its post record for today's local date and the next post time."""
+        schedule = await self._db.totd_settings(guild_id)
+        if schedule is None:
+            return None, None, None
+        now = self._clock()
+        record = await self._db.totd_post(guild_id, local_date(now, schedule.zone))
+        latest = await self._db.totd_latest(guild_id)
+        return schedule, record, next_post_at(now, schedule, latest)
+
+    async def skip(self, guild_id: int) -> Outcome:
+        """Replace today's term: edit today's post, or post the replacement now if there is none.
+
+        The skipped term is not lost: it goes to the end of the current cycle.
+        """
+        async with self._lock(guild_id):
+            now = self._clock()
+            schedule = await self._db.totd_settings(guild_id)
+            if schedule is None:
+                return Outcome(OutcomeKind.NOT_SET_UP)
+            if not schedule.enabled:
+                return Outcome(OutcomeKind.DISABLED)
+            today = local_date(now, schedule.zone)
+            latest = await self._db.totd_latest(guild_id)
+            if latest is not None and latest.status in OPEN:
+                return Outcome(OutcomeKind.BUSY, latest.local_date, latest.last_error or "")
+            row = latest if latest is not None and latest.local_date == today else None
+            eligible = self._eligible(schedule.module)
+            state = await self._db.totd_cycle_state(guild_id)
+            if row is not None and row.slug is not None:
+                current: Pick | None = Pick(row.slug, row.cycle)
+            else:
+                current = pick_term(guild_id, eligible, state)
+            if current is None:
+                return Outcome(OutcomeKind.NO_TERMS, today)
+            same = current.cycle == state.cycle
+            after_skip = CycleState(
+                current.cycle,
+                (state.used - {current.slug}) if same else frozenset(),
+                (state.skipped if same else frozenset()) | {current.slug},
+            )
+            replacement = pick_term(guild_id, eligible, after_skip, exclude={current.slug})
+            if replacement is None:
+                return Outcome(OutcomeKind.NO_TERMS, today, "There is no other term to show instead.")
+            term = self._glossary.get(replacement.slug)
+            assert term is not None
+            if row is not None and row.status is PostStatus.POSTED and row.message_id is not None:
+                channel_id = row.channel_id or schedule.channel_id
+                try:
+                    edited = await self._call(self._delivery.replace(schedule, channel_id, row.message_id, term, today))
+                except DeliveryError as exc:
+                    return Outcome(OutcomeKind.PROBLEM, today, str(exc))
+                await self._db.totd_skip(guild_id, today, current, replacement, now)
+                if edited:
+                    return Outcome(OutcomeKind.REPLACED, today, channel_id=channel_id, message_id=row.message_id)
+                # The post was deleted: post the replacement as today's term.
+                return await self._post(schedule, today, row, now, replacement)
+            await self._db.totd_skip(guild_id, today, current, replacement, now)
+            return await self._post(schedule, today, row, now, replacement)
+
+
+def _missed_reason(reason: str, latest: PostRecord | None, schedule: ServerSchedule) -> str:
+    if latest is not None and latest.status is PostStatus.FAILED and latest.last_error:
+        return f"{reason} Last error: {latest.last_error}"
+    if schedule.problem:
+        return f"{reason} Problem: {schedule.problem}"
+    return reason
