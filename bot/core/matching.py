@@ -18,6 +18,7 @@ SUGGESTIONS_MAX = 5
 CONFIDENT = 82.0  # best score needed to answer without asking
 MARGIN = 6.0  # and its lead over the best other term
 SUGGEST = 68.0  # lowest score worth offering as "did you mean"
+FUZZY_FILL = 10  # autocomplete adds typo matches only below this many prefix hits
 SHORT = 4  # queries this short (letters, without spaces) never match fuzzily
 _FILLER = re.compile(
     r"^(?:(?:what is|what are|whats|what|define|definition of|meaning of|explain)\s+)?(?:(?:the|a|an)\s+)?"
@@ -120,7 +121,8 @@ class Matcher:
                 postings.setdefault(word, []).append(index)
         self._postings = postings
         self._vocab = sorted(postings)
-        self._vocab_heads: dict[int, list[str]] = {}
+        # Word starts for typo-tolerant prefix matching, built now so no keystroke pays for it.
+        self._vocab_heads = {width: [v[:width] for v in self._vocab] for width in range(4, 18)}
         self._short = [i for i, key in enumerate(self._keys) if len(key) <= SHORT + 2]
 
     def __len__(self) -> int:
@@ -175,7 +177,8 @@ class Matcher:
                 :CHOICES_MAX
             ]
         matches = self._prefixed(key, CHOICES_MAX)
-        if len(matches) < CHOICES_MAX and len(compact(key)) > SHORT - 1:
+        # Plenty of exact prefix hits means the spelling is right: typo matches would only add noise.
+        if len(matches) < FUZZY_FILL and len(compact(key)) > SHORT - 1:
             seen = {m.slug for m in matches}
             for match in self._fuzzy(key, CHOICES_MAX, partial=True):
                 if match.slug not in seen:
