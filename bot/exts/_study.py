@@ -27,10 +27,10 @@ class StudyNotice(UserFacingError):  # noqa: N818 (a notice, not an error)
 
 @asynccontextmanager
 async def notices(interaction: discord.Interaction[Any]) -> AsyncIterator[None]:
-    """Turn a `StudyNotice` raised inside the block into an ephemeral reply."""
+    """Turn a user-facing notice raised inside the block into an ephemeral reply."""
     try:
         yield
-    except StudyNotice as notice:
+    except UserFacingError as notice:
         await reply_ephemeral(interaction, str(notice))
 
 

@@ -21,7 +21,7 @@ from discord.ext import commands
 
 from bot.client import TermiBot
 from bot.core.glossary import Term
-from bot.core.modules import MODULES, find_module, module_number
+from bot.core.modules import MODULES, module_number
 from bot.core.quiz import (
     LETTERS,
     QUESTION_SECONDS_DEFAULT,
@@ -37,7 +37,16 @@ from bot.core.quiz import (
     tally,
 )
 from bot.exts._study import AddToDeckButton, StudyNotice, learner_settings, notices
-from bot.exts._ui import BRAND, FIELD_MAX, STUDY_ROW, _SafeItem, clip, module_choices, module_label, quote_user_text
+from bot.exts._ui import (
+    BRAND,
+    FIELD_MAX,
+    STUDY_ROW,
+    _SafeItem,
+    clip,
+    module_choices,
+    module_label,
+    module_or_error,
+)
 
 log = logging.getLogger(__name__)
 CHECK_EVERY = 60.0  # seconds between looks for overdue questions when none is about to close
@@ -399,14 +408,7 @@ class Quiz(commands.Cog):
         return module_choices(current)
 
     def _module(self, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        module = find_module(value)
-        if module is None:
-            raise StudyNotice(
-                f"I don't know the module “{quote_user_text(value, 60)}”. Pick one from the list, or give its number."
-            )
-        return module
+        return module_or_error(value)
 
     def _make(self, *, mode: QuizMode | None, module: str | None = None, slug: str | None = None) -> Question:
         try:
