@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import discord
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
-from bot.client import TermiBot
+from bot.client import Clock, TermiBot, utc_now
 from bot.config import Settings
 from bot.service import GlossaryService
 from tests.fakediscord.schema import load_spec
@@ -189,12 +189,22 @@ class Harness:
 
 @asynccontextmanager
 async def harness(
-    settings: Settings, service: GlossaryService, extensions: tuple[str, ...] = ("bot.exts.glossary", "bot.exts.help")
+    settings: Settings,
+    service: GlossaryService,
+    extensions: tuple[str, ...] = ("bot.exts.glossary", "bot.exts.help"),
+    *,
+    clock: Clock = utc_now,
+    http: Callable[..., Awaitable[Any]] | None = None,
 ) -> AsyncIterator[Harness]:
-    """Yield a harness around a real TermiBot with the given extensions loaded."""
+    """Yield a harness around a real TermiBot with the given extensions loaded.
+
+    `http` stands in for `HTTPClient.request` (channel posts and edits), for features that use it.
+    """
     recorder = Recorder()
     token = async_context.set(recorder)
-    bot = TermiBot(settings=settings, db=service.db, glossary=service)
+    bot = TermiBot(settings=settings, db=service.db, glossary=service, clock=clock)
+    if http is not None:
+        bot.http.request = http  # type: ignore[method-assign]
     try:
         async with bot:
             bot._connection.application_id = APP_ID

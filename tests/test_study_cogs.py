@@ -20,14 +20,23 @@ from typing import Any
 
 import discord
 import pytest
-from discord.webhook.async_ import async_context
 
 from bot.client import TermiBot
 from bot.config import Settings
 from bot.core.review import CardState
 from bot.service import GlossaryService
+from tests.clock import FakeClock
 from tests.fakediscord.schema import load_spec
-from tests.interactions import APP_ID, BOT_USER, CHANNEL_ID, GUILD_ID, USER_ID, Call, Harness, Recorder, message_payload
+from tests.interactions import (
+    CHANNEL_ID,
+    GUILD_ID,
+    USER_ID,
+    Call,
+    Harness,
+    Recorder,
+    harness,
+    message_payload,
+)
 
 START = datetime(2026, 5, 10, 8, 0, tzinfo=UTC)
 ALICE = USER_ID
@@ -35,14 +44,6 @@ BOB = 900000000000000021
 CAROL = 900000000000000022
 EXTENSIONS = ("bot.exts.glossary", "bot.exts.help", "bot.exts.quiz", "bot.exts.review", "bot.exts.progress")
 _ids = itertools.count(930000000000000000)
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class ChannelApi:
@@ -128,25 +129,13 @@ async def study_harness(
     tmp_path: Path, service: GlossaryService, clock: FakeClock, extensions: tuple[str, ...] = EXTENSIONS
 ) -> AsyncIterator[StudyHarness]:
     settings = Settings(token="x", database_path=tmp_path / "tk.db", glossary_dir=tmp_path / "g")
-    recorder = Recorder()
-    token = async_context.set(recorder)
-    bot = TermiBot(settings=settings, db=service.db, glossary=service, clock=clock)
     api = ChannelApi()
-    bot.http.request = api.request  # type: ignore[method-assign]
-    try:
-        async with bot:
-            bot._connection.application_id = APP_ID
-            bot._connection.user = discord.ClientUser(state=bot._connection, data=BOT_USER)  # type: ignore[arg-type]
-            for name in extensions:
-                await bot.load_extension(name)
-            running = StudyHarness(bot, recorder, clock, api)
-            running.cog("Quiz").rng.seed(8)
-            running.cog("Review").fuzz = False
-            yield running
-            assert not recorder.spec_errors, recorder.spec_errors
-            assert not api.errors, api.errors
-    finally:
-        async_context.reset(token)
+    async with harness(settings, service, extensions, clock=clock, http=api.request) as base:
+        running = StudyHarness(base.bot, base.recorder, clock, api)
+        running.cog("Quiz").rng.seed(8)
+        running.cog("Review").fuzz = False
+        yield running
+        assert not api.errors, api.errors
 
 
 @pytest.fixture

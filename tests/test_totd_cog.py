@@ -21,7 +21,6 @@ import discord
 import pytest
 from discord import ui
 from discord.ext import commands
-from discord.webhook.async_ import async_context
 
 from bot.client import TermiBot
 from bot.config import ConfigError, Settings
@@ -31,6 +30,7 @@ from bot.exts._totd_delivery import post_view
 from bot.exts.totd import TermOfTheDay
 from bot.runner import started_clock
 from bot.service import GlossaryService
+from tests.clock import FakeClock
 from tests.fakediscord.schema import load_spec
 from tests.interactions import (
     APP_ID,
@@ -41,6 +41,7 @@ from tests.interactions import (
     Call,
     Harness,
     Recorder,
+    harness,
     message_payload,
 )
 
@@ -53,14 +54,6 @@ POSTING = discord.Permissions(
     view_channel=True, send_messages=True, embed_links=True, read_message_history=True, create_public_threads=True
 )
 _ids = itertools.count(920000000000000000)
-
-
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def role(role_id: int, name: str, permissions: int = 0, **extra: Any) -> dict[str, Any]:
@@ -257,22 +250,11 @@ class TotdHarness(Harness):
 @asynccontextmanager
 async def totd_harness(tmp_path: Path, service: GlossaryService, clock: FakeClock) -> AsyncIterator[TotdHarness]:
     settings = Settings(token="x", database_path=tmp_path / "tk.db", glossary_dir=tmp_path / "g")
-    recorder = Recorder()
-    token = async_context.set(recorder)
-    bot = TermiBot(settings=settings, db=service.db, glossary=service, clock=clock)
     api = ChannelApi([], [], [], {})
-    bot.http.request = api.request  # type: ignore[method-assign]
-    try:
-        async with bot:
-            bot._connection.application_id = APP_ID
-            bot._connection.user = discord.ClientUser(state=bot._connection, data=BOT_USER)  # type: ignore[arg-type]
-            for name in ("bot.exts.glossary", "bot.exts.help", "bot.exts.totd"):
-                await bot.load_extension(name)
-            yield TotdHarness(bot, recorder, clock, api)
-            assert not recorder.spec_errors, recorder.spec_errors
-            assert not api.errors, api.errors
-    finally:
-        async_context.reset(token)
+    extensions = ("bot.exts.glossary", "bot.exts.help", "bot.exts.totd")
+    async with harness(settings, service, extensions, clock=clock, http=api.request) as base:
+        yield TotdHarness(base.bot, base.recorder, clock, api)
+        assert not api.errors, api.errors
 
 
 @pytest.fixture

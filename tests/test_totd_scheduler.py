@@ -23,22 +23,10 @@ from bot.core.schedule import (
 from bot.db import Database
 from bot.exts._totd_scheduler import OutcomeKind, RateLimiter, Sent, TotdScheduler
 from bot.service import GlossaryService
+from tests.clock import FakeClock
 
 DAY = date(2026, 11, 25)
 POST_AT = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)  # 08:30 in Berlin
-
-
-class FakeClock:
-    """A wall clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @dataclass
