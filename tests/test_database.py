@@ -1,3 +1,4 @@
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -129,3 +130,18 @@ async def test_locked_database_gives_a_clear_error(tmp_path: Path):
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+async def test_a_rolled_back_transaction_never_takes_other_writes_with_it(db: Database, glossary_dir: Path):
+    terms = load_glossary(glossary_dir)
+    broken = [*terms, terms[0]]  # a duplicate slug fails the swap halfway, so it rolls back
+    results = await asyncio.gather(
+        db.replace_glossary(broken, "bad"),
+        *(db.record_lookup("backlog") for _ in range(25)),
+        db.replace_glossary(terms, "good"),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], sqlite3.IntegrityError)
+    assert not any(isinstance(r, BaseException) for r in results[1:])
+    assert await db.lookup_counts() == (25, 0)
+    assert await db.get_meta("glossary_hash") == "good"

@@ -135,6 +135,11 @@ class Database:
                 raise
             await self._conn.execute("COMMIT")
 
+    async def _write(self, sql: str, params: Sequence[object] = ()) -> None:
+        """Run one write statement, never inside another task's open transaction on the shared connection."""
+        async with self._tx_lock:
+            await self._conn.execute(sql, params)
+
     # -- meta -------------------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:
@@ -145,7 +150,7 @@ class Database:
 
     async def set_meta(self, key: str, value: str) -> None:
         """Store a setting of the bot itself."""
-        await self._conn.execute(
+        await self._write(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
@@ -231,7 +236,7 @@ class Database:
 
     async def record_lookup(self, slug: str) -> None:
         """Count one successful lookup of a term."""
-        await self._conn.execute(
+        await self._write(
             "INSERT INTO lookups (slug, count, last_seen) VALUES (?, 1, ?) "
             "ON CONFLICT (slug) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen",
             (slug, _now()),
@@ -239,7 +244,7 @@ class Database:
 
     async def record_miss(self, query_key: str, query: str) -> None:
         """Count a query that matched nothing, for the admins' gap report."""
-        await self._conn.execute(
+        await self._write(
             "INSERT INTO misses (query_key, query, count, last_seen) VALUES (?, ?, 1, ?) "
             "ON CONFLICT (query_key) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen",
             (query_key, query[:200], _now()),
@@ -323,7 +328,7 @@ class Database:
 
     async def totd_set_problem(self, guild_id: int, problem: str, blocked_until: datetime, now: datetime) -> None:
         """Record a delivery problem (kept since its first occurrence) and when to try again."""
-        await self._conn.execute(
+        await self._write(
             "UPDATE totd_settings SET problem_since = CASE WHEN problem IS ? THEN coalesce(problem_since, ?) "
             "ELSE ? END, problem = ?, blocked_until = ?, updated_at = ? WHERE guild_id = ?",
             (problem, _iso(now), _iso(now), problem, _iso(blocked_until), _iso(now), guild_id),
@@ -331,7 +336,7 @@ class Database:
 
     async def totd_clear_problem(self, guild_id: int, now: datetime) -> None:
         """Forget a server's delivery problem once a post went through."""
-        await self._conn.execute(
+        await self._write(
             "UPDATE totd_settings SET problem = NULL, problem_since = NULL, blocked_until = NULL, updated_at = ? "
             "WHERE guild_id = ? AND (problem IS NOT NULL OR blocked_until IS NOT NULL)",
             (_iso(now), guild_id),
@@ -401,7 +406,7 @@ class Database:
         self, guild_id: int, day: date, channel_id: int, message_id: int, now: datetime, note: str | None = None
     ) -> None:
         """Record that Discord has the date's post."""
-        await self._conn.execute(
+        await self._write(
             "UPDATE totd_posts SET status = 'posted', channel_id = ?, message_id = ?, posted_at = ?, "
             "next_attempt_at = NULL, last_error = ?, updated_at = ? WHERE guild_id = ? AND local_date = ?",
             (channel_id, message_id, _iso(now), note, _iso(now), guild_id, day.isoformat()),
@@ -411,7 +416,7 @@ class Database:
         self, guild_id: int, day: date, status: PostStatus, next_attempt_at: datetime, error: str, now: datetime
     ) -> None:
         """Count a failed attempt and set when to try again ('sending' when a post may exist, else 'failed')."""
-        await self._conn.execute(
+        await self._write(
             "UPDATE totd_posts SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?, "
             "updated_at = ? WHERE guild_id = ? AND local_date = ?",
             (status.value, _iso(next_attempt_at), error[:500], _iso(now), guild_id, day.isoformat()),
@@ -419,7 +424,7 @@ class Database:
 
     async def totd_mark_missed(self, guild_id: int, day: date, reason: str, now: datetime) -> None:
         """Record a date as missed (a posted date stays posted)."""
-        await self._conn.execute(
+        await self._write(
             "INSERT INTO totd_posts (guild_id, local_date, status, last_error, created_at, updated_at) "
             "VALUES (?, ?, 'missed', ?, ?, ?) ON CONFLICT (guild_id, local_date) DO UPDATE SET status = 'missed', "
             "next_attempt_at = NULL, last_error = excluded.last_error, updated_at = excluded.updated_at "
@@ -477,7 +482,7 @@ class Database:
 
     async def study_save_settings(self, user_id: int, settings: StudySettings, now: datetime) -> None:
         """Store a learner's review settings."""
-        await self._conn.execute(
+        await self._write(
             "INSERT INTO study_settings (user_id, timezone, retention, new_per_day, reviews_per_day, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET timezone = excluded.timezone, "
             "retention = excluded.retention, new_per_day = excluded.new_per_day, "
@@ -678,7 +683,7 @@ class Database:
 
     async def quiz_set_message(self, question_id: int, channel_id: int, message_id: int) -> None:
         """Remember which message shows a question, so it can be edited when it closes."""
-        await self._conn.execute(
+        await self._write(
             "UPDATE quiz_questions SET channel_id = ?, message_id = ? WHERE id = ?",
             (channel_id, message_id, question_id),
         )
