@@ -128,10 +128,6 @@ class Matcher:
     def __len__(self) -> int:
         return len(self._names)
 
-    def name_of(self, slug: str) -> str | None:
-        """Return the display name of a slug, if the term exists."""
-        return self._names.get(slug)
-
     def resolve(self, query: str) -> Resolution:
         """Find the term a query means, or suggestions when unsure."""
         if query in self._names:  # an autocomplete choice sends the slug

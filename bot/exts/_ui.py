@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import ui
 
+from bot.client import UserFacingError, describe_error, reply_ephemeral
 from bot.core.glossary import Term
-from bot.core.modules import MODULES, module_number
+from bot.core.modules import MODULES, find_module, module_number
 
 if TYPE_CHECKING:
     from bot.client import TermiBot
@@ -53,13 +54,6 @@ def term_embed(term: Term, glossary: GlossaryService, *, heading: str | None = N
     return embed
 
 
-async def send_error(interaction: discord.Interaction[Any], message: str) -> None:
-    """Reply ephemerally, as a follow-up if already answered (buttons have no tree handler)."""
-    from bot.client import reply_ephemeral
-
-    await reply_ephemeral(interaction, message)
-
-
 class _SafeItem:
     """Mixin: a dynamic item's failures become a friendly reply instead of 'interaction failed'."""
 
@@ -67,13 +61,11 @@ class _SafeItem:
         try:
             await self.run(interaction)
         except Exception as exc:
-            from bot.client import UserFacingError, describe_error
-
             if isinstance(exc, UserFacingError):  # a user's mistake, not ours
                 log.info("Component %s refused: %s", getattr(self, "custom_id", "?"), exc)
             else:
                 log.exception("Error in component %s", getattr(self, "custom_id", "?"))
-            await send_error(interaction, describe_error(exc))
+            await reply_ephemeral(interaction, describe_error(exc))
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
         raise NotImplementedError
@@ -141,7 +133,7 @@ async def show_term(interaction: discord.Interaction[TermiBot], slug: str, *, ep
     glossary = interaction.client.glossary
     term = glossary.get(slug)
     if term is None:
-        await send_error(interaction, "That term is no longer in the glossary. Try `/term` or `/search`.")
+        await reply_ephemeral(interaction, "That term is no longer in the glossary. Try `/term` or `/search`.")
         return
     await interaction.response.send_message(
         embed=term_embed(term, glossary), view=term_view(term, glossary), ephemeral=ephemeral
@@ -166,9 +158,6 @@ def module_choices(current: str) -> list[discord.app_commands.Choice[str]]:
 
 def module_or_error(value: str | None) -> str | None:
     """Resolve a module option (name, number or prefix); None when empty; a friendly error when unknown."""
-    from bot.client import UserFacingError
-    from bot.core.modules import find_module
-
     if value is None or not value.strip():
         return None
     module = find_module(value)

@@ -23,6 +23,7 @@ from bot.exts._ui import (
     module_label,
     module_or_error,
     quote_user_text,
+    show_term,
     term_embed,
     term_view,
 )
@@ -174,8 +175,6 @@ class OpenTermSelect(_SafeItem, ui.DynamicItem[ui.Select[Any]], template=r"tk:(?
         return cls(item)
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
-        from bot.exts._ui import show_term
-
         values = self.item.values
         if values:
             await show_term(interaction, values[0], ephemeral=True)
