@@ -12,7 +12,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.core.glossary import GlossaryError, Term, load_glossary
 from bot.core.modules import MODULES, module_number
 from bot.db import Database, DatabaseError
-from bot.service import GlossaryService
+from bot.services.glossary import GlossaryService
 
 NO_TOKEN_HELP = """\
 TermiKnowledge needs a Discord bot token to connect, and none was found.
@@ -70,7 +70,8 @@ async def _term(settings: Settings, query: str) -> int:
     service = await _open(settings)
     try:
         resolution = service.resolve(query)
-        await service.record(query, resolution)
+        service.record(query, resolution)
+        await service.flush_stats()
         if resolution.match is not None:
             term = service.get(resolution.match.slug)
             assert term is not None

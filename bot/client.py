@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import pkgutil
-import sqlite3
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -17,16 +14,16 @@ from discord.ext import commands
 
 import bot.exts
 from bot.config import Settings
+from bot.core.timezones import Clock, utc_now
 from bot.db import Database
-from bot.service import GlossaryService
+from bot.errors import ShuttingDownError, report
+from bot.services.glossary import GlossaryService
+from bot.services.periodic import Periodic
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """Return the current time, aware, in UTC."""
-    return datetime.now(UTC)
+STATS_FLUSH_SECONDS = 5.0  # lookup counts lost on a crash: at most this many seconds' worth
+DRAIN_SECONDS = 10.0  # how long a shutdown waits for interactions already being answered
+_HANDLER_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch")
 
 
 def extension_names() -> list[str]:
@@ -38,68 +35,27 @@ def extension_names() -> list[str]:
     )
 
 
-class UserFacingError(Exception):
-    """An error whose message is meant for the user, shown ephemerally as is."""
-
-
-# Discord's API names permissions after guilds; its app calls a guild a server.
-_PERMISSION_NAMES = {"manage_guild": "Manage Server", "view_channel": "View Channels"}
-
-
-def _permission_names(permissions: list[str]) -> str:
-    return ", ".join(_PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in permissions)
-
-
-def _is_user_facing(error: BaseException) -> bool:
-    return isinstance(error, UserFacingError) or isinstance(getattr(error, "original", None), UserFacingError)
-
-
-def describe_error(error: BaseException) -> str:
-    """Turn an exception into a short, friendly message for the user."""
-    original = getattr(error, "original", None) or getattr(error, "__cause__", None) or error
-    if isinstance(error, UserFacingError) or isinstance(original, UserFacingError):
-        return str(original if isinstance(original, UserFacingError) else error)
-    if isinstance(error, app_commands.MissingPermissions):
-        return f"You need the {_permission_names(error.missing_permissions)} permission to do that."
-    if isinstance(error, app_commands.BotMissingPermissions):
-        needed = _permission_names(error.missing_permissions)
-        return f"I am missing the {needed} permission here. Ask a server admin to grant it."
-    if isinstance(error, app_commands.NoPrivateMessage):
-        return "That command only works inside a server."
-    if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little: try again in {error.retry_after:.0f} s."
-    if isinstance(error, app_commands.CheckFailure):
-        return "You can't use that command here."
-    if isinstance(original, sqlite3.OperationalError):
-        return "The glossary database is busy right now. Please try again in a moment."
-    if isinstance(original, discord.Forbidden):
-        return "Discord refused that action: I may be missing a permission in this channel."
-    return "Something went wrong on my side. It has been logged; please try again."
-
-
-async def reply_ephemeral(interaction: discord.Interaction[Any], message: str) -> None:
-    """Answer ephemerally, as a follow-up when the response was already sent."""
-    try:
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True)
-        else:
-            await interaction.response.send_message(message, ephemeral=True)
-    except discord.HTTPException as exc:
-        log.warning("Could not send an error reply for interaction %s: %s", interaction.id, exc)
+async def drain_handlers(seconds: float) -> int:
+    """Wait up to `seconds` s for the command and component handlers now running; return how many did not end."""
+    current = asyncio.current_task()
+    running = [t for t in asyncio.all_tasks() if t.get_name().startswith(_HANDLER_TASKS) and t is not current]
+    if not running:
+        return 0
+    _, pending = await asyncio.wait(running, timeout=seconds)
+    return len(pending)
 
 
 class ReplyingTree(app_commands.CommandTree["TermiBot"]):
     """A command tree whose errors become ephemeral replies and log lines, never tracebacks in chat."""
 
+    async def interaction_check(self, interaction: discord.Interaction[TermiBot], /) -> bool:
+        if interaction.client.shutting_down and interaction.type is not discord.InteractionType.autocomplete:
+            raise ShuttingDownError
+        return True
+
     async def on_error(self, interaction: discord.Interaction[TermiBot], error: app_commands.AppCommandError) -> None:
         command = interaction.command.qualified_name if interaction.command else "?"
-        if isinstance(error, app_commands.CheckFailure) or _is_user_facing(error):
-            log.info("/%s by %s refused: %s", command, interaction.user.id, describe_error(error))
-        else:
-            log.error(
-                "Error in /%s (guild %s, user %s)", command, interaction.guild_id, interaction.user.id, exc_info=error
-            )
-        await reply_ephemeral(interaction, describe_error(error))
+        await report(interaction, error, f"/{command}")
 
 
 class TermiBot(commands.Bot):
@@ -126,11 +82,34 @@ class TermiBot(commands.Bot):
         self.db = db
         self.glossary = glossary
         self.clock = clock
+        self.shutting_down = False
+        self._stats = Periodic("stats-flush", self._flush_stats, retry_after=STATS_FLUSH_SECONDS)
 
     async def setup_hook(self) -> None:
         for name in extension_names():
             await self.load_extension(name)
         await self.sync_commands()
+        self._stats.start()
+
+    async def _flush_stats(self) -> float:
+        await self.glossary.flush_stats()
+        return STATS_FLUSH_SECONDS
+
+    async def close(self) -> None:
+        """Stop in stages: refuse new interactions, finish those in flight, stop loops, write statistics."""
+        if self.shutting_down:
+            await super().close()
+            return
+        self.shutting_down = True
+        log.info("Shutdown 1/4: new interactions are asked to retry in a moment")
+        unfinished = await drain_handlers(DRAIN_SECONDS)
+        log.info("Shutdown 2/4: interactions in flight finished (%d left unfinished)", unfinished)
+        await self._stats.stop()
+        written = await self.glossary.flush_stats()
+        log.info("Shutdown 3/4: %d pending statistics written", written)
+        # Last: unload the cogs (their loops stop) and close the gateway; the runner then closes the database.
+        await super().close()
+        log.info("Shutdown 4/4: background loops stopped, Discord connection closed")
 
     async def sync_commands(self) -> bool:
         """Sync slash commands only when their definition changed since the last sync."""

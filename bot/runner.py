@@ -13,10 +13,11 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.client import Clock, TermiBot, utc_now
+from bot.client import TermiBot
 from bot.config import Settings
+from bot.core.timezones import Clock, utc_now
 from bot.db import Database
-from bot.service import GlossaryService
+from bot.services.glossary import GlossaryService
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.db import Database
-from bot.service import GlossaryService
+from bot.services.glossary import GlossaryService
 
 FIXTURE_GLOSSARY = {
     "02-all-about-inventory.toml": """

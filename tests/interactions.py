@@ -19,9 +19,10 @@ from typing import Any
 import discord
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
-from bot.client import Clock, TermiBot, utc_now
+from bot.client import TermiBot
 from bot.config import Settings
-from bot.service import GlossaryService
+from bot.core.timezones import Clock, utc_now
+from bot.services.glossary import GlossaryService
 from tests.fakediscord.schema import load_spec
 
 APP_ID = 900000000000000001
@@ -154,6 +155,13 @@ class Harness:
     async def _send(self, payload: dict[str, Any], timeout: float) -> Call:
         self.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
         return await asyncio.wait_for(self.recorder.queue.get(), timeout)
+
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait until every command and component handler that is running has finished."""
+        names = ("CommandTree-invoker", "discord-ui-view-dispatch")
+        running = [t for t in asyncio.all_tasks() if t.get_name().startswith(names) and t is not asyncio.current_task()]
+        if running:
+            await asyncio.wait_for(asyncio.gather(*running, return_exceptions=True), timeout)
 
     async def next_call(self, timeout: float = 5.0) -> Call:
         """Wait for the bot's next request (a follow-up after a deferral, say)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.service import GlossaryService
+from bot.services.glossary import GlossaryService
 from tests.interactions import APP_ID, Harness, harness
 
 EMBED_LIMITS = {"title": 256, "description": 4096}
@@ -83,6 +83,8 @@ async def test_unknown_term_is_friendly_ephemeral_and_recorded(h: Harness, servi
     content = call.data["content"]
     assert "/search" in content and "@everyone" not in content.replace("@\u200beveryone", "")
     assert "\\*\\*pizza\\*\\*" in content
+    await h.settle()
+    assert await service.flush_stats() == 1
     assert await service.db.top_misses(5) == [("@everyone **pizza** 🍕", 1)]
 
 

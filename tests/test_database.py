@@ -8,7 +8,7 @@ import pytest
 from bot.core.glossary import load_glossary
 from bot.db import Database, DatabaseError
 from bot.db.database import fts_query, migrations
-from bot.service import GlossaryService
+from bot.services.glossary import GlossaryService
 from tests.conftest import FIXTURE_GLOSSARY, write_glossary
 
 
@@ -46,8 +46,9 @@ async def test_replace_and_load_round_trip(db: Database, glossary_dir: Path):
 async def test_reload_keeps_statistics(tmp_path: Path, db: Database, glossary_dir: Path):
     service, report = await GlossaryService.load(db, glossary_dir)
     assert report.reloaded and report.terms == len(service)
-    await service.record("eoq", service.resolve("eoq"))
-    await service.record("zzzz nothing", service.resolve("zzzz nothing"))
+    service.record("eoq", service.resolve("eoq"))
+    service.record("zzzz nothing", service.resolve("zzzz nothing"))
+    assert service.pending_stats == 2 and await service.flush_stats() == 2 and service.pending_stats == 0
     changed = dict(FIXTURE_GLOSSARY)
     changed["22-lean.toml"] = changed["22-lean.toml"].replace("A practice of small", "A habit of small")
     write_glossary(glossary_dir, changed)
@@ -137,7 +138,7 @@ async def test_a_rolled_back_transaction_never_takes_other_writes_with_it(db: Da
     broken = [*terms, terms[0]]  # a duplicate slug fails the swap halfway, so it rolls back
     results = await asyncio.gather(
         db.replace_glossary(broken, "bad"),
-        *(db.record_lookup("backlog") for _ in range(25)),
+        *(db.record_usage({"backlog": 1}, {}) for _ in range(25)),
         db.replace_glossary(terms, "good"),
         return_exceptions=True,
     )
@@ -145,3 +146,108 @@ async def test_a_rolled_back_transaction_never_takes_other_writes_with_it(db: Da
     assert not any(isinstance(r, BaseException) for r in results[1:])
     assert await db.lookup_counts() == (25, 0)
     assert await db.get_meta("glossary_hash") == "good"
+
+
+async def test_the_daily_post_claim_survives_another_tasks_rollback(db: Database):
+    """totd_begin once ran on the raw connection: inside another task's BEGIN … ROLLBACK it was lost."""
+    from datetime import UTC, date, datetime
+
+    from bot.core.schedule import Pick
+
+    entered = asyncio.Event()
+
+    async def failing_transaction() -> None:
+        async with db._transaction() as conn:
+            await conn.execute("INSERT INTO meta (key, value) VALUES ('doomed', 'x')")
+            entered.set()
+            await asyncio.sleep(0.05)  # the claim below is issued while this transaction is open
+            raise RuntimeError("roll back")
+
+    async def claim() -> bool:
+        await entered.wait()
+        return await db.totd_begin(1, date(2026, 5, 9), Pick("kanban", 0), 3, datetime(2026, 5, 9, 6, 30, tzinfo=UTC))
+
+    rolled, claimed = await asyncio.gather(failing_transaction(), claim(), return_exceptions=True)
+    assert isinstance(rolled, RuntimeError) and claimed is True
+    assert await db.get_meta("doomed") is None
+    row = await db.totd_latest(1)
+    assert row is not None and row.slug == "kanban", "the claim must not be rolled back with the other transaction"
+
+
+async def test_the_read_connection_refuses_every_write(db: Database):
+    for sql in (
+        "INSERT INTO meta (key, value) VALUES ('k', 'v')",
+        "UPDATE meta SET value = 'v'",
+        "DELETE FROM meta",
+    ):
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await db._reader.execute(sql)
+
+
+def test_no_write_statement_runs_on_the_read_connection():
+    """Every INSERT/UPDATE/DELETE in bot/db is issued through `_write` or inside `_transaction`."""
+    import re
+
+    root = Path(__file__).resolve().parents[1] / "bot" / "db"
+    offenders = []
+    for path in root.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"self\._reader\.execute\(\s*(?:f?\")([A-Z]+)", text):
+            if match.group(1) in {"INSERT", "UPDATE", "DELETE", "REPLACE"}:
+                offenders.append(f"{path.name}: {match.group(0)[:60]}")
+    assert offenders == []
+
+
+async def test_a_database_from_a_newer_version_is_refused_untouched(tmp_path: Path):
+    path = tmp_path / "newer.db"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE future (x)")
+    raw.execute("PRAGMA user_version = 99")
+    raw.commit()
+    raw.close()
+    with pytest.raises(DatabaseError, match="newer TermiKnowledge"):
+        await Database.open(path)
+    raw = sqlite3.connect(path)
+    tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
+    assert raw.execute("PRAGMA user_version").fetchone() == (99,) and tables == {"future"}
+    raw.close()
+
+
+async def test_a_folder_as_database_path_gives_a_clear_error(tmp_path: Path):
+    with pytest.raises(DatabaseError, match="is a folder"):
+        await Database.open(tmp_path)
+
+
+async def test_reads_do_not_wait_for_another_process_lock(db: Database, glossary_dir: Path):
+    await GlossaryService.load(db, glossary_dir)
+    other = sqlite3.connect(db.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        assert len(await db.load_terms()) > 0
+        assert loop.time() - started < 1.0
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await db.record_usage({"backlog": 1}, {})
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+async def test_statistics_that_cannot_be_written_are_kept_for_the_next_flush(db: Database, glossary_dir: Path):
+    service, _ = await GlossaryService.load(db, glossary_dir)
+    for _ in range(3):
+        service.record("eoq", service.resolve("eoq"))
+    service.record("flux capacitor", service.resolve("flux capacitor"))
+    other = sqlite3.connect(db.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        assert await service.flush_stats() == 0
+        service.record("eoq", service.resolve("eoq"))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert service.pending_stats == 5
+    assert await service.flush_stats() == 5
+    assert await db.lookup_counts() == (4, 1)
+    assert await db.top_misses(5) == [("flux capacitor", 1)]

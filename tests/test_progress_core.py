@@ -8,17 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.core.modules import MODULES
-from bot.core.progress import (
-    bar,
-    is_mature,
-    learner_day,
-    learner_zone_name,
-    module_progress,
-    month_start,
-    streak,
-    zone_or_utc,
-)
+from bot.core.progress import bar, is_mature, learner_day, learner_zone_name, module_progress, month_start, streak
 from bot.core.review import CardState, StudyCard
+from bot.core.timezones import zone_or_utc
 
 
 def test_zone_falls_back_from_own_to_server_to_utc():

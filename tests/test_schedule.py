@@ -20,14 +20,10 @@ from bot.core.schedule import (
     PostStatus,
     ScheduleError,
     ServerSchedule,
-    ZoneDirectory,
     catch_up_deadline,
     check_catch_up,
     cycle_order,
-    day_end,
     decide,
-    local_date,
-    local_instant,
     marker_date,
     next_post_at,
     parse_post_time,
@@ -36,6 +32,7 @@ from bot.core.schedule import (
     retry_delay,
     scheduled_at,
 )
+from bot.core.timezones import ZoneDirectory, day_end, local_date, local_instant
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -24,7 +24,7 @@ import pytest
 from bot.client import TermiBot
 from bot.config import Settings
 from bot.core.review import CardState
-from bot.service import GlossaryService
+from bot.services.glossary import GlossaryService
 from tests.clock import FakeClock
 from tests.fakediscord.schema import load_spec
 from tests.interactions import (
@@ -120,6 +120,7 @@ class StudyHarness(Harness):
         call = await self.run("quiz", **options)
         fetched = await self.next_call()  # the harness's callback has no message id: the cog asks for it
         assert fetched.method == "GET" and fetched.path.endswith("/messages/@original")
+        await self.settle()  # the message id is stored after the GET
         question_id = int(call.custom_ids[0].split(":")[3])
         return call, question_id
 
@@ -226,7 +227,11 @@ async def test_closing_survives_a_restart(tmp_path: Path, service: GlossaryServi
         await asyncio.wait_for(second.api.edited.wait(), 5)
         [edit] = second.api.calls
         assert edit.body["embeds"][0]["title"].startswith("Closed")
-        asked = await service.db.quiz_get(question_id)
+        for _ in range(100):  # the question is marked closed right after the edit
+            asked = await service.db.quiz_get(question_id)
+            if asked is not None and asked.closed_at is not None:
+                break
+            await asyncio.sleep(0.02)
         assert asked is not None and asked.closed_at == clock.now
 
 

@@ -15,7 +15,7 @@ from bot.core.quiz import Question, QuizMode
 from bot.core.review import CardState, Grade, Reviewer, StudySettings
 from bot.db import Database
 from bot.db.database import migrations
-from bot.service import GlossaryService
+from bot.services.glossary import GlossaryService
 
 NOW = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 DAY = date(2026, 5, 10)
@@ -46,14 +46,12 @@ async def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
 async def test_migrating_from_the_previous_version_loses_nothing(tmp_path: Path, glossary_dir: Path):
     path = tmp_path / "old.db"
     previous = study_version() - 1
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    old = Database(conn, path)
-    await old.migrate(target=previous)
+    old = await Database.open(path, migrate_to=previous)
     assert await old.version() == previous
     await GlossaryService.load(old, glossary_dir)
-    await old.record_lookup("backlog")
-    await old.record_miss("pizza", "pizza")
+    await old.record_usage({"backlog": 1}, {"pizza": ("pizza", 1)})
     await old.set_meta("command_hash:1:global", "abc")
+    conn = old._writer
     tables = {row[0] for row in await conn.execute_fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if "totd_settings" in tables:
         await conn.execute(

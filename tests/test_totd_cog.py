@@ -29,7 +29,7 @@ from bot.core.schedule import Pick, PostStatus, post_marker
 from bot.exts._totd_delivery import post_view
 from bot.exts.totd import TermOfTheDay
 from bot.runner import started_clock
-from bot.service import GlossaryService
+from bot.services.glossary import GlossaryService
 from tests.clock import FakeClock
 from tests.fakediscord.schema import load_spec
 from tests.interactions import (

@@ -21,8 +21,8 @@ from bot.core.schedule import (
     cycle_order,
 )
 from bot.db import Database
-from bot.exts._totd_scheduler import OutcomeKind, RateLimiter, Sent, TotdScheduler
-from bot.service import GlossaryService
+from bot.services.glossary import GlossaryService
+from bot.services.totd import OutcomeKind, RateLimiter, Sent, TotdScheduler
 from tests.clock import FakeClock
 
 DAY = date(2026, 11, 25)
@@ -71,7 +71,7 @@ class FakeDelivery:
         self.concurrent += 1
         self.most_concurrent = max(self.most_concurrent, self.concurrent)
         try:
-            await asyncio.sleep(0)
+            await asyncio.sleep(0.002)  # a real call takes a while, so posts overlap
             pending = self.failures.get(schedule.guild_id)
             message = Message(next(self.ids), day, term.slug, schedule.guild_id)
             if pending:
@@ -431,9 +431,9 @@ async def test_the_loop_starts_once_posts_when_due_and_wakes_on_demand(db, servi
     await scheduler.configure(berlin())
     ready = asyncio.Event()
     scheduler.start(ready.wait)
-    task = scheduler._task
+    task = scheduler._loop
     scheduler.start(ready.wait)
-    assert scheduler._task is task and scheduler.running
+    assert scheduler._loop is task and scheduler.running
     ready.set()
     clock.now = POST_AT  # the wall clock jumps (a resumed laptop): the next look posts
     scheduler.wake()

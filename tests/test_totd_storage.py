@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
-import aiosqlite
 import pytest
 
 from bot.core.glossary import Term
@@ -206,15 +205,11 @@ async def test_an_unconfirmed_post_survives_a_crash(tmp_path: Path):
 
 async def test_migrating_a_version_1_database_with_data_loses_nothing(tmp_path: Path):
     path = tmp_path / "v1.db"
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    old = Database(conn, path)
-    await old.migrate(target=1)
+    old = await Database.open(path, migrate_to=1)
     assert await old.version() == 1
     term = Term("kanban", "Kanban", "Lean", "A signalling method in pull systems.", aliases=("kanban card",))
     await old.replace_glossary([term], "hash-1")
-    await old.record_lookup("kanban")
-    await old.record_lookup("kanban")
-    await old.record_miss("flux capacitor", "Flux capacitor")
+    await old.record_usage({"kanban": 2}, {"flux capacitor": ("Flux capacitor", 1)})
     await old.set_meta("command_hash:1:global", "abc")
     await old.close()
 

@@ -7,13 +7,12 @@ so a later change of zone never rewrites the past.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from bot.core.review import CardState, StudyCard
-from bot.core.schedule import day_end, day_start, local_date
+from bot.core.timezones import day_end, day_start, local_date, zone_or_utc
 
 MATURE_DAYS = 21  # a card is mature once its interval is over this many days
 BAR_WIDTH = 10
@@ -28,16 +27,6 @@ class LearnerDay:
     start: datetime
     end: datetime
     zone: str
-
-
-def zone_or_utc(name: str | None) -> zoneinfo.ZoneInfo:
-    """Return the named IANA zone, or UTC when it is missing or unknown."""
-    if name:
-        try:
-            return zoneinfo.ZoneInfo(name)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            pass
-    return zoneinfo.ZoneInfo("UTC")
 
 
 def learner_zone_name(own: str | None, server: str | None) -> str:

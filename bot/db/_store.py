@@ -1,40 +1,59 @@
-"""The connection and transaction discipline that every table group shares."""
+"""The connection and transaction discipline that every table group shares.
+
+Two connections to one SQLite file in WAL mode: a reader that can never write (`PRAGMA query_only`),
+and a writer reached only through `_write` and `_transaction`, which hold one lock. So a write can
+never land inside another task's open transaction (and be rolled back with it), and reads never
+queue behind a write that waits for a lock held by another process.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
 
+from bot.core.timezones import Clock
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What one write statement changed."""
+
+    rowcount: int
+    lastrowid: int | None
+
 
 class Store:
-    """One aiosqlite connection shared by every task, with a lock that keeps writes from interleaving."""
+    """The reader and the writer, shared by every task; queries by feature build on it."""
 
-    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
-        self._conn = connection
+    def __init__(self, reader: aiosqlite.Connection, writer: aiosqlite.Connection, path: Path, clock: Clock) -> None:
+        self._reader = reader
+        self._writer = writer
         self.path = path
+        self.clock = clock
         self._tx_lock = asyncio.Lock()
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block as one transaction; the lock keeps two tasks' transactions off the one connection."""
+        """Run the block as one write transaction; the lock keeps every other write out of it."""
         async with self._tx_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
+                yield self._writer
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._writer.execute("ROLLBACK")
                 raise
-            await self._conn.execute("COMMIT")
+            await self._writer.execute("COMMIT")
 
-    async def _write(self, sql: str, params: Sequence[object] = ()) -> None:
-        """Run one write statement, never inside another task's open transaction on the shared connection."""
-        async with self._tx_lock:
-            await self._conn.execute(sql, params)
+    async def _write(self, sql: str, params: Sequence[object] = ()) -> Written:
+        """Run one write statement on its own, never inside another task's transaction."""
+        async with self._tx_lock, self._writer.execute(sql, params) as cursor:
+            return Written(max(cursor.rowcount, 0), cursor.lastrowid)
 
 
 def stamp(instant: datetime | None) -> str | None:

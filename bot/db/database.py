@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
@@ -15,7 +15,9 @@ from types import TracebackType
 import aiosqlite
 
 from bot.core.glossary import Term
-from bot.db.study import StudyQueries
+from bot.core.timezones import Clock, utc_now
+from bot.db._store import stamp
+from bot.db.quiz import QuizQueries
 from bot.db.totd import TotdQueries
 
 log = logging.getLogger(__name__)
@@ -50,8 +52,33 @@ def migrations() -> list[tuple[int, str]]:
     return found
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def _prepare_folder(path: Path) -> None:
+    if path.is_dir():
+        raise DatabaseError(f"DATABASE_PATH {path} is a folder; point it at a file such as {path / 'tk.db'}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+
+async def _version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def _migrate(conn: aiosqlite.Connection, path: Path, target: int | None) -> None:
+    """Apply every migration above the current version, each in its own transaction; refuse a newer schema."""
+    current = await _version(conn)
+    shipped = migrations()
+    if current > len(shipped):
+        raise DatabaseError(
+            f"the database at {path} was written by a newer TermiKnowledge (schema version {current}; this one "
+            f"knows up to {len(shipped)}). Upgrade the bot, or point DATABASE_PATH at another file; "
+            "nothing was changed."
+        )
+    for number, script in shipped:
+        if number <= current or (target is not None and number > target):
+            continue
+        log.info("Applying database migration %04d", number)
+        await conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
 
 
 def fts_query(text: str) -> str:
@@ -64,31 +91,44 @@ def fts_query(text: str) -> str:
     return " ".join(quoted)
 
 
-class Database(TotdQueries, StudyQueries):
+class Database(TotdQueries, QuizQueries):
     """The bot's database, opened with `Database.open` and closed with `close`; queries by feature live in mixins."""
 
     @classmethod
-    async def open(cls, path: Path, *, busy_timeout: float = 5.0) -> Database:
-        """Open (creating if needed) and migrate the database at `path`; wait up to `busy_timeout` s for locks."""
+    async def open(
+        cls, path: Path, *, busy_timeout: float = 2.0, clock: Clock = utc_now, migrate_to: int | None = None
+    ) -> Database:
+        """Open (creating if needed) and migrate the database at `path`.
+
+        `busy_timeout` is how long a write waits for another process's lock: short enough that a command
+        still answers inside Discord's 3-second window. `migrate_to` stops at an older version (tests).
+        """
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
+            await asyncio.to_thread(_prepare_folder, path)
+            writer = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise DatabaseError(f"cannot open the database at {path}: {exc}") from exc
-        db = cls(conn, path)
+        reader: aiosqlite.Connection | None = None
         try:
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            await db.migrate()
-        except sqlite3.Error as exc:
-            await conn.close()
+            await writer.execute("PRAGMA journal_mode = WAL")
+            await writer.execute("PRAGMA foreign_keys = ON")
+            await writer.execute("PRAGMA synchronous = NORMAL")
+            await _migrate(writer, path, migrate_to)
+            reader = await aiosqlite.connect(path, timeout=busy_timeout, isolation_level=None)
+            await reader.execute("PRAGMA query_only = ON")  # every write goes through the writer's lock
+        except (sqlite3.Error, DatabaseError) as exc:
+            for conn in (writer, reader):
+                if conn is not None:
+                    await conn.close()
+            if isinstance(exc, DatabaseError):
+                raise
             raise DatabaseError(_explain(path, exc)) from exc
-        return db
+        return cls(reader, writer, path, clock)
 
     async def close(self) -> None:
-        """Close the connection."""
-        await self._conn.close()
+        """Close both connections."""
+        await self._reader.close()
+        await self._writer.close()
 
     async def __aenter__(self) -> Database:
         return self
@@ -100,24 +140,13 @@ class Database(TotdQueries, StudyQueries):
 
     async def version(self) -> int:
         """Return the schema version (`PRAGMA user_version`)."""
-        async with self._conn.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
-    async def migrate(self, target: int | None = None) -> None:
-        """Apply every migration above the current version, each in its own transaction."""
-        current = await self.version()
-        for number, script in migrations():
-            if number <= current or (target is not None and number > target):
-                continue
-            log.info("Applying database migration %04d", number)
-            await self._conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        return await _version(self._reader)
 
     # -- meta -------------------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:
         """Return a stored setting of the bot itself."""
-        async with self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
+        async with self._reader.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
             row = await cursor.fetchone()
         return str(row[0]) if row else None
 
@@ -162,15 +191,15 @@ class Database(TotdQueries, StudyQueries):
     async def load_terms(self) -> list[Term]:
         """Return every term in glossary order, with aliases and related slugs."""
         aliases: dict[str, list[str]] = {}
-        async with self._conn.execute("SELECT slug, alias FROM aliases ORDER BY slug, position") as cursor:
+        async with self._reader.execute("SELECT slug, alias FROM aliases ORDER BY slug, position") as cursor:
             async for slug, alias in cursor:
                 aliases.setdefault(slug, []).append(alias)
         related: dict[str, list[str]] = {}
-        async with self._conn.execute("SELECT slug, related_slug FROM related ORDER BY slug, position") as cursor:
+        async with self._reader.execute("SELECT slug, related_slug FROM related ORDER BY slug, position") as cursor:
             async for slug, other in cursor:
                 related.setdefault(slug, []).append(other)
         terms = []
-        async with self._conn.execute(
+        async with self._reader.execute(
             "SELECT slug, name, module, definition, example FROM terms ORDER BY position"
         ) as cursor:
             async for slug, name, module, definition, example in cursor:
@@ -192,11 +221,11 @@ class Database(TotdQueries, StudyQueries):
         query = fts_query(text)
         if not query:
             return [], 0
-        async with self._conn.execute("SELECT count(*) FROM terms_fts WHERE terms_fts MATCH ?", (query,)) as cursor:
+        async with self._reader.execute("SELECT count(*) FROM terms_fts WHERE terms_fts MATCH ?", (query,)) as cursor:
             row = await cursor.fetchone()
         total = int(row[0]) if row else 0
         hits = []
-        async with self._conn.execute(
+        async with self._reader.execute(
             "SELECT slug, name, snippet(terms_fts, 3, '**', '**', '…', 16) FROM terms_fts "
             "WHERE terms_fts MATCH ? ORDER BY bm25(terms_fts, 0.0, 10.0, 5.0, 1.0) LIMIT ? OFFSET ?",
             (query, limit, offset),
@@ -207,25 +236,24 @@ class Database(TotdQueries, StudyQueries):
 
     # -- statistics -------------------------------------------------------------------
 
-    async def record_lookup(self, slug: str) -> None:
-        """Count one successful lookup of a term."""
-        await self._write(
-            "INSERT INTO lookups (slug, count, last_seen) VALUES (?, 1, ?) "
-            "ON CONFLICT (slug) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen",
-            (slug, _now()),
-        )
-
-    async def record_miss(self, query_key: str, query: str) -> None:
-        """Count a query that matched nothing, for the admins' gap report."""
-        await self._write(
-            "INSERT INTO misses (query_key, query, count, last_seen) VALUES (?, ?, 1, ?) "
-            "ON CONFLICT (query_key) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen",
-            (query_key, query[:200], _now()),
-        )
+    async def record_usage(self, lookups: Mapping[str, int], misses: Mapping[str, tuple[str, int]]) -> None:
+        """Add a batch of lookup counts (by slug) and miss counts (by query key: shown query, count) at once."""
+        now = stamp(self.clock())
+        async with self._transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO lookups (slug, count, last_seen) VALUES (?, ?, ?) "
+                "ON CONFLICT (slug) DO UPDATE SET count = count + excluded.count, last_seen = excluded.last_seen",
+                [(slug, count, now) for slug, count in lookups.items()],
+            )
+            await conn.executemany(
+                "INSERT INTO misses (query_key, query, count, last_seen) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (query_key) DO UPDATE SET count = count + excluded.count, last_seen = excluded.last_seen",
+                [(key, query[:200], count, now) for key, (query, count) in misses.items()],
+            )
 
     async def popular(self, limit: int) -> list[str]:
         """Return the most looked-up slugs that are still in the glossary."""
-        async with self._conn.execute(
+        async with self._reader.execute(
             "SELECT l.slug FROM lookups l JOIN terms t USING (slug) ORDER BY l.count DESC, l.slug LIMIT ?",
             (limit,),
         ) as cursor:
@@ -233,14 +261,14 @@ class Database(TotdQueries, StudyQueries):
 
     async def top_misses(self, limit: int) -> list[tuple[str, int]]:
         """Return the most frequent queries that matched nothing."""
-        async with self._conn.execute(
+        async with self._reader.execute(
             "SELECT query, count FROM misses ORDER BY count DESC, last_seen DESC LIMIT ?", (limit,)
         ) as cursor:
             return [(row[0], int(row[1])) async for row in cursor]
 
     async def lookup_counts(self) -> tuple[int, int]:
         """Return (total lookups, total misses)."""
-        async with self._conn.execute(
+        async with self._reader.execute(
             "SELECT (SELECT coalesce(sum(count), 0) FROM lookups), (SELECT coalesce(sum(count), 0) FROM misses)"
         ) as cursor:
             row = await cursor.fetchone()

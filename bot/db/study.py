@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -10,7 +9,6 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.quiz import AskedQuestion, Question, QuizMode
 from bot.core.review import CardState, Queue, StudyCard, StudySettings
 from bot.db._store import Store, moment, stamp
 
@@ -20,7 +18,7 @@ class StudyQueries(Store):
 
     async def study_settings(self, user_id: int) -> StudySettings:
         """Return a learner's review settings (the defaults when never set)."""
-        async with self._conn.execute(
+        async with self._reader.execute(
             "SELECT timezone, retention, new_per_day, reviews_per_day FROM study_settings WHERE user_id = ?",
             (user_id,),
         ) as cursor:
@@ -51,7 +49,7 @@ class StudyQueries(Store):
         if guild_id is None:
             return None
         try:
-            async with self._conn.execute(
+            async with self._reader.execute(
                 "SELECT timezone FROM totd_settings WHERE guild_id = ?", (guild_id,)
             ) as cursor:
                 row = await cursor.fetchone()
@@ -84,7 +82,7 @@ class StudyQueries(Store):
 
     async def study_card(self, card_id: int) -> StudyCard | None:
         """Return one card by id."""
-        async with self._conn.execute(
+        async with self._reader.execute(
             f"SELECT {_CARD_COLUMNS} FROM study_cards c WHERE card_id = ?", (card_id,)
         ) as cursor:
             row = await cursor.fetchone()
@@ -92,7 +90,7 @@ class StudyQueries(Store):
 
     async def study_cards(self, user_id: int) -> list[StudyCard]:
         """Return every card in a learner's deck, in the order added."""
-        async with self._conn.execute(
+        async with self._reader.execute(
             f"SELECT {_CARD_COLUMNS} FROM study_cards c WHERE user_id = ? ORDER BY card_id", (user_id,)
         ) as cursor:
             return [_card_from_row(row) async for row in cursor]
@@ -110,7 +108,7 @@ class StudyQueries(Store):
         )
         found: dict[CardState, StudyCard | None] = {}
         for state in CardState:
-            async with self._conn.execute(first, (user_id, int(state))) as cursor:
+            async with self._reader.execute(first, (user_id, int(state))) as cursor:
                 row = await cursor.fetchone()
             found[state] = _card_from_row(row) if row else None
         learning = [c for c in (found[CardState.LEARNING], found[CardState.RELEARNING]) if c is not None]
@@ -119,7 +117,7 @@ class StudyQueries(Store):
             found[CardState.REVIEW],
             found[CardState.NEW],
         ]
-        async with self._conn.execute(
+        async with self._reader.execute(
             "SELECT coalesce(sum(prev_state = 0), 0), coalesce(sum(prev_state = 2), 0) FROM study_reviews "
             "WHERE user_id = ? AND reviewed_at >= ?",
             (user_id, stamp(day_start)),
@@ -135,7 +133,7 @@ class StudyQueries(Store):
             "(SELECT count(*) FROM study_cards c JOIN terms t ON t.slug = c.slug WHERE c.user_id = ? AND c.state = ?"
         )
         until, end = stamp(learning_until), stamp(day_end)
-        async with self._conn.execute(
+        async with self._reader.execute(
             f"SELECT {count} AND c.due <= ?) + {count} AND c.due <= ?), {count} AND c.due < ?), {count})",
             (user_id, 1, until, user_id, 3, until, user_id, 2, end, user_id, 0),
         ) as cursor:
@@ -189,148 +187,15 @@ class StudyQueries(Store):
 
     async def study_days(self, user_id: int) -> list[date]:
         """Return the local dates a learner studied on, oldest first."""
-        async with self._conn.execute(
+        async with self._reader.execute(
             "SELECT local_date FROM study_days WHERE user_id = ? ORDER BY local_date", (user_id,)
         ) as cursor:
             return [date.fromisoformat(row[0]) async for row in cursor]
 
     async def study_seen(self, user_id: int) -> set[str]:
         """Return the slugs a learner has met in a review or a quiz."""
-        async with self._conn.execute("SELECT slug FROM study_seen WHERE user_id = ?", (user_id,)) as cursor:
+        async with self._reader.execute("SELECT slug FROM study_seen WHERE user_id = ?", (user_id,)) as cursor:
             return {row[0] async for row in cursor}
-
-    async def quiz_create(
-        self,
-        question: Question,
-        *,
-        public: bool,
-        guild_id: int | None,
-        channel_id: int | None,
-        asked_by: int,
-        now: datetime,
-        closes_at: datetime | None,
-    ) -> int:
-        """Store a new question and return its id."""
-        async with self._conn.execute(
-            "INSERT INTO quiz_questions (guild_id, channel_id, asked_by, public, mode, slug, options, answer, "
-            "created_at, closes_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                guild_id,
-                channel_id,
-                asked_by,
-                int(public),
-                question.mode.value,
-                question.slug,
-                json.dumps(list(question.options)),
-                question.answer,
-                stamp(now),
-                stamp(closes_at),
-            ),
-        ) as cursor:
-            assert cursor.lastrowid is not None
-            return int(cursor.lastrowid)
-
-    async def quiz_set_message(self, question_id: int, channel_id: int, message_id: int) -> None:
-        """Remember which message shows a question, so it can be edited when it closes."""
-        await self._write(
-            "UPDATE quiz_questions SET channel_id = ?, message_id = ? WHERE id = ?",
-            (channel_id, message_id, question_id),
-        )
-
-    async def quiz_get(self, question_id: int) -> AskedQuestion | None:
-        """Return a stored question."""
-        async with self._conn.execute(
-            f"SELECT {_QUESTION_COLUMNS} FROM quiz_questions q WHERE id = ?", (question_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return _question_from_row(row) if row else None
-
-    async def quiz_answer(
-        self, asked: AskedQuestion, user_id: int, choice: int, correct: bool, points: int, now: datetime, day: date
-    ) -> bool:
-        """Record a member's one answer while the question is open; False if they answered or it closed."""
-        async with self._transaction() as conn:
-            async with conn.execute(
-                "INSERT INTO quiz_answers (question_id, user_id, guild_id, choice, correct, points, answered_at) "
-                "SELECT id, ?, guild_id, ?, ?, ?, ? FROM quiz_questions WHERE id = ? AND closed_at IS NULL "
-                "AND (closes_at IS NULL OR closes_at > ?) AND (public = 1 OR asked_by = ?) "
-                "ON CONFLICT (question_id, user_id) DO NOTHING",
-                (user_id, choice, int(correct), points, stamp(now), asked.id, stamp(now), user_id),
-            ) as cursor:
-                if cursor.rowcount != 1:
-                    return False
-            await self._study_activity(conn, user_id, asked.question.slug, now, day)
-        return True
-
-    async def quiz_choice(self, question_id: int, user_id: int) -> int | None:
-        """Return the option a member chose on a question, if they answered it."""
-        async with self._conn.execute(
-            "SELECT choice FROM quiz_answers WHERE question_id = ? AND user_id = ?", (question_id, user_id)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else None
-
-    async def quiz_answers(self, question_id: int) -> list[tuple[int, int]]:
-        """Return (member, option) for every answer to a question, first answer first."""
-        async with self._conn.execute(
-            "SELECT user_id, choice FROM quiz_answers WHERE question_id = ? ORDER BY answered_at, user_id",
-            (question_id,),
-        ) as cursor:
-            return [(int(row[0]), int(row[1])) async for row in cursor]
-
-    async def quiz_overdue(self, now: datetime, limit: int) -> list[AskedQuestion]:
-        """Return open public questions whose time is up, oldest first."""
-        async with self._conn.execute(
-            f"SELECT {_QUESTION_COLUMNS} FROM quiz_questions q WHERE closed_at IS NULL AND closes_at IS NOT NULL "
-            "AND closes_at <= ? ORDER BY closes_at LIMIT ?",
-            (stamp(now), limit),
-        ) as cursor:
-            return [_question_from_row(row) async for row in cursor]
-
-    async def quiz_next_close(self) -> datetime | None:
-        """Return when the next open question closes."""
-        async with self._conn.execute(
-            "SELECT min(closes_at) FROM quiz_questions WHERE closed_at IS NULL AND closes_at IS NOT NULL"
-        ) as cursor:
-            row = await cursor.fetchone()
-        return datetime.fromisoformat(row[0]) if row and row[0] else None
-
-    async def quiz_close(self, question_id: int, now: datetime) -> bool:
-        """Close a question; False if it was closed already (whoever closes it reveals the tally)."""
-        async with self._conn.execute(
-            "UPDATE quiz_questions SET closed_at = ? WHERE id = ? AND closed_at IS NULL", (stamp(now), question_id)
-        ) as cursor:
-            return cursor.rowcount == 1
-
-    async def quiz_prune_practice(self, before: datetime) -> int:
-        """Delete practice questions (and their answers) asked before an instant; return how many."""
-        # Practice answers earn no points and the streak and "seen" live elsewhere: nothing is lost.
-        async with self._conn.execute(
-            "DELETE FROM quiz_questions WHERE public = 0 AND created_at < ?", (stamp(before),)
-        ) as cursor:
-            return max(cursor.rowcount, 0)
-
-    async def quiz_leaderboard(self, guild_id: int, since: datetime | None, limit: int) -> list[tuple[int, int]]:
-        """Return (member, points) for a server's best public quiz scores since an instant (or ever)."""
-        async with self._conn.execute(
-            "SELECT user_id, sum(points) AS total FROM quiz_answers WHERE guild_id = ? AND points > 0 "
-            "AND answered_at >= ? GROUP BY user_id ORDER BY total DESC, min(answered_at), user_id LIMIT ?",
-            (guild_id, stamp(since) if since else "", limit),
-        ) as cursor:
-            return [(int(row[0]), int(row[1])) async for row in cursor]
-
-    async def quiz_standing(self, guild_id: int, user_id: int, since: datetime | None) -> tuple[int, int | None]:
-        """Return a member's public quiz points in a server since an instant (or ever) and their rank."""
-        bound = stamp(since) if since else ""
-        async with self._conn.execute(
-            "WITH totals AS (SELECT user_id, sum(points) AS total FROM quiz_answers "
-            "WHERE guild_id = ? AND points > 0 AND answered_at >= ? GROUP BY user_id) "
-            "SELECT total, (SELECT count(*) FROM totals o WHERE o.total > t.total) + 1 FROM totals t "
-            "WHERE user_id = ?",
-            (guild_id, bound, user_id),
-        ) as cursor:
-            row = await cursor.fetchone()
-        return (int(row[0]), int(row[1])) if row else (0, None)
 
     async def study_forget(self, user_id: int) -> int:
         """Delete everything the study features store about a member; return the number of rows removed."""
@@ -357,12 +222,6 @@ _CARD_COLUMNS = (
     "c.card_id, c.user_id, c.slug, c.state, c.step, c.stability, c.difficulty, c.due, c.last_review, "
     "c.reps, c.lapses, c.leech"
 )
-_QUESTION_COLUMNS = (
-    "q.id, q.mode, q.slug, q.options, q.answer, q.public, q.guild_id, q.channel_id, q.message_id, q.asked_by, "
-    "q.created_at, q.closes_at, q.closed_at"
-)
-
-
 def _card_from_row(row: Sequence[Any]) -> StudyCard:
     return StudyCard(
         card_id=int(row[0]),
@@ -377,22 +236,4 @@ def _card_from_row(row: Sequence[Any]) -> StudyCard:
         reps=int(row[9]),
         lapses=int(row[10]),
         leech=bool(row[11]),
-    )
-
-
-def _question_from_row(row: Sequence[Any]) -> AskedQuestion:
-    question = Question(row[2], QuizMode(row[1]), tuple(json.loads(row[3])), int(row[4]))
-    created = moment(row[10])
-    assert created is not None
-    return AskedQuestion(
-        id=int(row[0]),
-        question=question,
-        public=bool(row[5]),
-        guild_id=row[6],
-        channel_id=row[7],
-        message_id=row[8],
-        asked_by=row[9],
-        created_at=created,
-        closes_at=moment(row[11]),
-        closed_at=moment(row[12]),
     )

@@ -15,7 +15,7 @@ class TotdQueries(Store):
 
     async def totd_settings(self, guild_id: int) -> ServerSchedule | None:
         """Return a server's term-of-the-day settings, enabled or not."""
-        async with self._conn.execute(
+        async with self._reader.execute(
             f"SELECT {_TOTD_SETTINGS} FROM totd_settings s WHERE guild_id = ?", (guild_id,)
         ) as cursor:
             row = await cursor.fetchone()
@@ -56,11 +56,11 @@ class TotdQueries(Store):
 
     async def totd_set_enabled(self, guild_id: int, enabled: bool, now: datetime) -> bool:
         """Turn a server's posts on or off; False if it was never set up."""
-        async with self._conn.execute(
+        written = await self._write(
             "UPDATE totd_settings SET enabled = ?, updated_at = ? WHERE guild_id = ?",
             (int(enabled), stamp(now), guild_id),
-        ) as cursor:
-            return cursor.rowcount > 0
+        )
+        return written.rowcount > 0
 
     async def totd_set_problem(self, guild_id: int, problem: str, blocked_until: datetime, now: datetime) -> None:
         """Record a delivery problem (kept since its first occurrence) and when to try again."""
@@ -80,7 +80,7 @@ class TotdQueries(Store):
 
     async def totd_schedules(self, after: int, limit: int) -> list[tuple[ServerSchedule, PostRecord | None]]:
         """Return a page of enabled servers after a guild id, each with its most recent post record."""
-        async with self._conn.execute(
+        async with self._reader.execute(
             f"SELECT {_TOTD_SETTINGS}, {_TOTD_POSTS} FROM totd_settings s "
             "LEFT JOIN totd_posts p ON p.guild_id = s.guild_id "
             "AND p.local_date = (SELECT max(local_date) FROM totd_posts WHERE guild_id = s.guild_id) "
@@ -107,36 +107,36 @@ class TotdQueries(Store):
 
     async def totd_history(self, guild_id: int, limit: int) -> list[PostRecord]:
         """Return a server's post records, newest first."""
-        async with self._conn.execute(
+        async with self._reader.execute(
             f"SELECT {_TOTD_POSTS} FROM totd_posts p WHERE guild_id = ? ORDER BY local_date DESC LIMIT ?",
             (guild_id, limit),
         ) as cursor:
             return [record async for row in cursor if (record := _record_from_row(row)) is not None]
 
     async def _totd_record(self, where: str, params: tuple[object, ...]) -> PostRecord | None:
-        async with self._conn.execute(f"SELECT {_TOTD_POSTS} FROM totd_posts p {where}", params) as cursor:
+        async with self._reader.execute(f"SELECT {_TOTD_POSTS} FROM totd_posts p {where}", params) as cursor:
             row = await cursor.fetchone()
         return _record_from_row(row) if row else None
 
     async def totd_begin(self, guild_id: int, day: date, pick: Pick, channel_id: int, now: datetime) -> bool:
         """Record the intent to post a term for a date (status 'sending'); False if the date has a row already."""
-        async with self._conn.execute(
+        written = await self._write(
             "INSERT INTO totd_posts (guild_id, local_date, status, slug, cycle, channel_id, created_at, updated_at) "
             "VALUES (?, ?, 'sending', ?, ?, ?, ?, ?) ON CONFLICT (guild_id, local_date) DO NOTHING",
             (guild_id, day.isoformat(), pick.slug, pick.cycle, channel_id, stamp(now), stamp(now)),
-        ) as cursor:
-            return cursor.rowcount == 1
+        )
+        return written.rowcount == 1
 
     async def totd_retake(
         self, guild_id: int, day: date, expected: PostStatus, pick: Pick, channel_id: int, now: datetime
     ) -> bool:
         """Move a date's row from `expected` back to 'sending' for another attempt; False if it changed meanwhile."""
-        async with self._conn.execute(
+        written = await self._write(
             "UPDATE totd_posts SET status = 'sending', slug = ?, cycle = ?, channel_id = ?, message_id = NULL, "
             "next_attempt_at = NULL, updated_at = ? WHERE guild_id = ? AND local_date = ? AND status = ?",
             (pick.slug, pick.cycle, channel_id, stamp(now), guild_id, day.isoformat(), expected.value),
-        ) as cursor:
-            return cursor.rowcount == 1
+        )
+        return written.rowcount == 1
 
     async def totd_mark_posted(
         self, guild_id: int, day: date, channel_id: int, message_id: int, now: datetime, note: str | None = None
@@ -170,18 +170,18 @@ class TotdQueries(Store):
 
     async def totd_cycle_state(self, guild_id: int) -> CycleState:
         """Return a server's current cycle, the terms it used and the terms skipped in it."""
-        async with self._conn.execute(
+        async with self._reader.execute(
             "SELECT coalesce(max(cycle), 0) FROM totd_posts WHERE guild_id = ? AND slug IS NOT NULL", (guild_id,)
         ) as cursor:
             row = await cursor.fetchone()
         cycle = int(row[0]) if row else 0
-        async with self._conn.execute(
+        async with self._reader.execute(
             "SELECT slug FROM totd_posts WHERE guild_id = ? AND cycle = ? AND slug IS NOT NULL "
             "AND status IN ('sending', 'failed', 'posted')",
             (guild_id, cycle),
         ) as cursor:
             used = frozenset([r[0] async for r in cursor])
-        async with self._conn.execute(
+        async with self._reader.execute(
             "SELECT slug FROM totd_skips WHERE guild_id = ? AND cycle = ?", (guild_id, cycle)
         ) as cursor:
             skipped = frozenset([r[0] async for r in cursor])

@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import ui
 
-from bot.client import UserFacingError, reply_ephemeral
 from bot.core.progress import LearnerDay, learner_day, learner_zone_name
 from bot.core.review import StudySettings
-from bot.exts._ui import _SafeItem
+from bot.errors import SafeItem, reply_ephemeral
 
 if TYPE_CHECKING:
     from bot.client import TermiBot
 
 DECK_BUTTON_LABEL = "Add to my deck"
-
-
-class StudyNotice(UserFacingError):  # noqa: N818 (a notice, not an error)
-    """An expected situation to tell the member about (ephemerally), not an error to log."""
-
-
-@asynccontextmanager
-async def notices(interaction: discord.Interaction[Any]) -> AsyncIterator[None]:
-    """Turn a user-facing notice raised inside the block into an ephemeral reply."""
-    try:
-        yield
-    except UserFacingError as notice:
-        await reply_ephemeral(interaction, str(notice))
 
 
 def bold_name(name: str) -> str:
@@ -46,7 +30,7 @@ async def learner_settings(bot: TermiBot, user_id: int, guild_id: int | None) ->
     return settings, learner_day(bot.clock(), learner_zone_name(settings.timezone, server))
 
 
-class AddToDeckButton(_SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:deck:(?P<slug>[^:]{1,90})"):
+class AddToDeckButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:deck:(?P<slug>[^:]{1,90})"):
     """Put a term in the clicker's review deck (on every term card and the term of the day)."""
 
     def __init__(self, slug: str, *, row: int | None = None) -> None:

@@ -18,12 +18,12 @@ from discord import ui
 
 from bot.core.glossary import Term
 from bot.core.schedule import HEADING, DeliveryError, FailureKind, ServerSchedule, marker_date, post_marker
-from bot.exts._totd_scheduler import RateLimiter, Sent
 from bot.exts._ui import STUDY_ROW, clip, term_embed, term_view
+from bot.services.totd import RateLimiter, Sent
 
 if TYPE_CHECKING:
     from bot.client import TermiBot
-    from bot.service import GlossaryService
+    from bot.services.glossary import GlossaryService
 
 log = logging.getLogger(__name__)
 HISTORY_LIMIT = 50  # recent messages searched for an unconfirmed post (one request)

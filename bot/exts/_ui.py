@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import ui
 
-from bot.client import UserFacingError, describe_error, reply_ephemeral
 from bot.core.glossary import Term
 from bot.core.modules import MODULES, find_module, module_number
+from bot.errors import SafeItem, UserFacingError, reply_ephemeral
+from bot.exts._study import AddToDeckButton
 
 if TYPE_CHECKING:
     from bot.client import TermiBot
-    from bot.service import GlossaryService
+    from bot.services.glossary import GlossaryService
 
 log = logging.getLogger(__name__)
 BRAND = discord.Colour.from_rgb(46, 134, 171)
@@ -54,24 +55,7 @@ def term_embed(term: Term, glossary: GlossaryService, *, heading: str | None = N
     return embed
 
 
-class _SafeItem:
-    """Mixin: a dynamic item's failures become a friendly reply instead of 'interaction failed'."""
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> Any:
-        try:
-            await self.run(interaction)
-        except Exception as exc:
-            if isinstance(exc, UserFacingError):  # a user's mistake, not ours
-                log.info("Component %s refused: %s", getattr(self, "custom_id", "?"), exc)
-            else:
-                log.exception("Error in component %s", getattr(self, "custom_id", "?"))
-            await reply_ephemeral(interaction, describe_error(exc))
-
-    async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
-        raise NotImplementedError
-
-
-class RelatedTermButton(_SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:rel:(?P<slug>[^:]{1,90})"):
+class RelatedTermButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:rel:(?P<slug>[^:]{1,90})"):
     """Open a related term, visible only to whoever clicked."""
 
     def __init__(self, slug: str, label: str) -> None:
@@ -92,7 +76,7 @@ class RelatedTermButton(_SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk
         await show_term(interaction, self.slug, ephemeral=True)
 
 
-class PickTermButton(_SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:pick:(?P<slug>[^:]{1,90})"):
+class PickTermButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:pick:(?P<slug>[^:]{1,90})"):
     """A "did you mean" answer: post the chosen term as /term would have."""
 
     def __init__(self, slug: str, label: str) -> None:
@@ -121,9 +105,6 @@ def term_view(term: Term, glossary: GlossaryService, *, deck: bool = True) -> ui
         if other is not None:
             view.add_item(RelatedTermButton(slug, other.name))
     if deck:
-        # Imported here: the study helpers build on this module.
-        from bot.exts._study import AddToDeckButton
-
         view.add_item(AddToDeckButton(term.slug, row=STUDY_ROW))
     return view
 

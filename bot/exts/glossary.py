@@ -11,13 +11,13 @@ import discord
 from discord import app_commands, ui
 from discord.ext import commands
 
-from bot.client import TermiBot, UserFacingError
+from bot.client import TermiBot
 from bot.core.modules import MODULES, module_number
+from bot.errors import SafeItem, UserFacingError
 from bot.exts._ui import (
     BRAND,
     PickTermButton,
     RelatedTermButton,
-    _SafeItem,
     clip,
     module_choices,
     module_label,
@@ -64,7 +64,7 @@ async def search_page(bot: TermiBot, text: str, page: int) -> tuple[discord.Embe
 
 
 class SearchPageButton(
-    _SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:search:(?P<page>\d{1,4}):(?P<text>.{1,80})"
+    SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:search:(?P<page>\d{1,4}):(?P<text>.{1,80})"
 ):
     """Turn a page of search results."""
 
@@ -127,7 +127,7 @@ def browse_page(bot: TermiBot, module: str, page: int) -> tuple[discord.Embed, u
 
 
 class BrowsePageButton(
-    _SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:browse:(?P<module>\d{1,2}):(?P<page>\d{1,4})(?::\w)?"
+    SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:browse:(?P<module>\d{1,2}):(?P<page>\d{1,4})(?::\w)?"
 ):
     """Turn a page of a module's terms."""
 
@@ -152,7 +152,7 @@ class BrowsePageButton(
         await interaction.response.edit_message(embed=embed, view=view)
 
 
-class OpenTermSelect(_SafeItem, ui.DynamicItem[ui.Select[Any]], template=r"tk:(?:sopen|bopen):[\d:]{1,12}"):
+class OpenTermSelect(SafeItem, ui.DynamicItem[ui.Select[Any]], template=r"tk:(?:sopen|bopen):[\d:]{1,12}"):
     """A menu of the terms on a page; choosing one shows it to the chooser."""
 
     def __init__(self, select: ui.Select[Any]) -> None:
@@ -215,7 +215,7 @@ class Glossary(commands.Cog):
                 "I've noted the miss so the glossary can grow.",
                 ephemeral=True,
             )
-        await glossary.record(name, resolution)
+        glossary.record(name, resolution)
 
     @term.autocomplete("name")
     async def term_autocomplete(

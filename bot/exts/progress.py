@@ -18,8 +18,9 @@ from bot.client import TermiBot
 from bot.core.modules import MODULES, module_number
 from bot.core.progress import ModuleProgress, Streak, bar, module_progress, month_start, streak
 from bot.core.review import LEARN_AHEAD
-from bot.exts._study import learner_settings, notices
-from bot.exts._ui import BRAND, _SafeItem, clip
+from bot.errors import SafeItem
+from bot.exts._study import learner_settings
+from bot.exts._ui import BRAND, clip
 
 LEADERBOARD_SIZE = 10
 PERIODS = [
@@ -49,7 +50,7 @@ def streak_text(value: Streak) -> str:
     return f"🔥 {value.current} day(s) in a row (best {value.best}){today}"
 
 
-class ForgetButton(_SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:forget:(?P<user>\d{1,20}):(?P<ok>[yn])"):
+class ForgetButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:forget:(?P<user>\d{1,20}):(?P<ok>[yn])"):
     """Confirm or cancel /forgetme; only the member it was made for can use it."""
 
     def __init__(self, user_id: int, confirm: bool) -> None:
@@ -101,12 +102,11 @@ class Progress(commands.Cog):
     @app_commands.command(name="progress", description="Your streak and progress in each module")
     @app_commands.describe(member="Someone else: you'll see only what they did in public here")
     async def progress(self, interaction: discord.Interaction[TermiBot], member: discord.User | None = None) -> None:
-        async with notices(interaction):
-            if member is not None and member.id != interaction.user.id:
-                await interaction.response.send_message(await self._public_only(interaction, member), ephemeral=True)
-                return
-            embed = await self._own_progress(interaction)
-            await interaction.response.send_message(embed=embed, ephemeral=True)
+        if member is not None and member.id != interaction.user.id:
+            await interaction.response.send_message(await self._public_only(interaction, member), ephemeral=True)
+            return
+        embed = await self._own_progress(interaction)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
     async def _own_progress(self, interaction: discord.Interaction[TermiBot]) -> discord.Embed:
         user_id = interaction.user.id
@@ -115,7 +115,7 @@ class Progress(commands.Cog):
         _, day = await learner_settings(self.bot, user_id, interaction.guild_id)
         cards = await db.study_cards(user_id)
         seen = await db.study_seen(user_id)
-        term_modules = {term.slug: module for module in MODULES for term in glossary.module_terms(module)}
+        term_modules = {term.slug: term.module for term in glossary.syllabus()}
         rows = module_progress(MODULES, term_modules, seen, cards)
         learning, review, new = await db.study_due_counts(user_id, self.bot.clock() + LEARN_AHEAD, day.end)
         current = streak(await db.study_days(user_id), day.date)

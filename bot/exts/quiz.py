@@ -36,12 +36,12 @@ from bot.core.quiz import (
     points_for,
     tally,
 )
-from bot.exts._study import AddToDeckButton, StudyNotice, learner_settings, notices
+from bot.errors import SafeItem, UserFacingError
+from bot.exts._study import AddToDeckButton, learner_settings
 from bot.exts._ui import (
     BRAND,
     FIELD_MAX,
     STUDY_ROW,
-    _SafeItem,
     clip,
     module_choices,
     module_label,
@@ -164,12 +164,12 @@ def closed_embed(bank: QuizBank, asked: AskedQuestion, result: Tally, winners: l
 def _quiz_cog(interaction: discord.Interaction[TermiBot]) -> Quiz:
     cog = interaction.client.get_cog("Quiz")
     if not isinstance(cog, Quiz):
-        raise StudyNotice("Quizzes are not available right now. Please try again later.")
+        raise UserFacingError("Quizzes are not available right now. Please try again later.")
     return cog
 
 
 class AnswerButton(
-    _SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:qz:a:(?P<question>\d{1,18}):(?P<choice>[0-3])"
+    SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:qz:a:(?P<question>\d{1,18}):(?P<choice>[0-3])"
 ):
     """One of a question's four answers; the question id and option are all it needs (no client state)."""
 
@@ -200,11 +200,10 @@ class AnswerButton(
         return cls(int(match["question"]), int(match["choice"]))
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
-        async with notices(interaction):
-            await _quiz_cog(interaction).answer(interaction, self.question_id, self.choice)
+        await _quiz_cog(interaction).answer(interaction, self.question_id, self.choice)
 
 
-class QuizMeButton(_SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:qz:me:(?P<slug>[^:]{1,90})"):
+class QuizMeButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:qz:me:(?P<slug>[^:]{1,90})"):
     """A practice question on one term, for whoever clicks (on the term-of-the-day post)."""
 
     def __init__(self, slug: str, *, row: int | None = None) -> None:
@@ -222,12 +221,11 @@ class QuizMeButton(_SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:qz:m
         return cls(match["slug"])
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
-        async with notices(interaction):
-            await _quiz_cog(interaction).practice(interaction, slug=self.slug)
+        await _quiz_cog(interaction).practice(interaction, slug=self.slug)
 
 
 class NextQuestionButton(
-    _SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:qz:next:(?P<module>\d{1,2}):(?P<mode>[dtr])"
+    SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:qz:next:(?P<module>\d{1,2}):(?P<mode>[dtr])"
 ):
     """Another practice question with the same module and mode, in place of the answered one."""
 
@@ -246,8 +244,7 @@ class NextQuestionButton(
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
         module = MODULES[self.module - 1] if 1 <= self.module <= len(MODULES) else None
-        async with notices(interaction):
-            await _quiz_cog(interaction).practice(interaction, module=module, mode=_MODE_CODES[self.mode], edit=True)
+        await _quiz_cog(interaction).practice(interaction, module=module, mode=_MODE_CODES[self.mode], edit=True)
 
 
 # -- the closing loop -----------------------------------------------------------------
@@ -332,7 +329,7 @@ class Quiz(commands.Cog):
         self.closer = QuestionCloser(self)
 
     async def cog_load(self) -> None:
-        terms = [term for module in MODULES for term in self.bot.glossary.module_terms(module)]
+        terms = self.bot.glossary.syllabus()
         # A few thousand terms to index: off the event loop.
         self.bank = await asyncio.to_thread(QuizBank, terms)
         # The one closing loop starts here, never in on_ready (which fires again on every reconnect).
@@ -363,9 +360,8 @@ class Quiz(commands.Cog):
         practice: bool = False,
         seconds: app_commands.Range[int, QUESTION_SECONDS_MIN, QUESTION_SECONDS_MAX] = QUESTION_SECONDS_DEFAULT,
     ) -> None:
-        async with notices(interaction):
-            quiz_mode = QuizMode(mode.value) if mode else None
-            await self._quiz(interaction, self._module(module), quiz_mode, practice, seconds)
+        quiz_mode = QuizMode(mode.value) if mode else None
+        await self._quiz(interaction, self._module(module), quiz_mode, practice, seconds)
 
     async def _quiz(
         self,
@@ -414,12 +410,12 @@ class Quiz(commands.Cog):
         try:
             return self.bank.question(self.rng, mode=mode, module=module, slug=slug)
         except QuizError as exc:
-            raise StudyNotice(str(exc)) from exc
+            raise UserFacingError(str(exc)) from exc
 
     async def _asked(self, question_id: int) -> AskedQuestion:
         asked = await self.bot.db.quiz_get(question_id)
         if asked is None:
-            raise StudyNotice("That question no longer exists.")
+            raise UserFacingError("That question no longer exists.")
         return asked
 
     async def practice(
@@ -454,9 +450,9 @@ class Quiz(commands.Cog):
         asked = await self._asked(question_id)
         user_id = interaction.user.id
         if not asked.public and asked.asked_by != user_id:
-            raise StudyNotice("This practice question belongs to someone else: try `/quiz practice:True`.")
+            raise UserFacingError("This practice question belongs to someone else: try `/quiz practice:True`.")
         if self.bank.term(asked.question.slug) is None:
-            raise StudyNotice("The term of this question has left the glossary, so it can't be graded.")
+            raise UserFacingError("The term of this question has left the glossary, so it can't be graded.")
         now = self.bot.clock()
         if not asked.is_open(now):
             await self._already_closed(interaction, asked)
@@ -471,7 +467,7 @@ class Quiz(commands.Cog):
             if previous is None:
                 await self._already_closed(interaction, asked)
                 return
-            raise StudyNotice(
+            raise UserFacingError(
                 f"You already answered {_letter(previous)}: one answer per member. "
                 "The tally shows when the question closes."
             )
@@ -490,7 +486,7 @@ class Quiz(commands.Cog):
     async def _already_closed(self, interaction: discord.Interaction[TermiBot], asked: AskedQuestion) -> None:
         term = self.bank.term(asked.question.slug)
         name = f": {term.name}" if term is not None else ""
-        raise StudyNotice(f"This question has closed. The answer was {_letter(asked.question.answer)}{name}.")
+        raise UserFacingError(f"This question has closed. The answer was {_letter(asked.question.answer)}{name}.")
 
     # -- closing --------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from discord.ext import commands
 
 from bot.client import TermiBot
 from bot.core.glossary import Term
-from bot.core.modules import MODULES, find_module, module_number
+from bot.core.modules import MODULES, module_number
 from bot.core.progress import LearnerDay
 from bot.core.review import (
     LEARN_AHEAD,
@@ -38,9 +38,10 @@ from bot.core.review import (
     choose_next,
     format_interval,
 )
-from bot.core.schedule import ZoneDirectory
-from bot.exts._study import AddToDeckButton, StudyNotice, bold_name, learner_settings, notices
-from bot.exts._ui import BRAND, FIELD_MAX, _SafeItem, clip, module_choices, module_label, quote_user_text
+from bot.core.timezones import ZoneDirectory
+from bot.errors import SafeItem, UserFacingError
+from bot.exts._study import AddToDeckButton, bold_name, learner_settings
+from bot.exts._ui import BRAND, FIELD_MAX, clip, module_choices, module_label, module_or_error, quote_user_text
 
 GRADE_STYLES = {
     Grade.AGAIN: discord.ButtonStyle.danger,
@@ -113,12 +114,12 @@ def back_view(card: StudyCard, previews: dict[Grade, Any]) -> ui.View:
 def _review_cog(interaction: discord.Interaction[TermiBot]) -> Review:
     cog = interaction.client.get_cog("Review")
     if not isinstance(cog, Review):
-        raise StudyNotice("Reviews are not available right now. Please try again later.")
+        raise UserFacingError("Reviews are not available right now. Please try again later.")
     return cog
 
 
 class RevealButton(
-    _SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:rv:show:(?P<card>\d{1,18}):(?P<reps>\d{1,6})"
+    SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:rv:show:(?P<card>\d{1,18}):(?P<reps>\d{1,6})"
 ):
     """Show the back of a card (the card id and version are all it needs)."""
 
@@ -138,12 +139,11 @@ class RevealButton(
         return cls(int(match["card"]), int(match["reps"]))
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
-        async with notices(interaction):
-            await _review_cog(interaction).reveal(interaction, self.card_id, self.reps)
+        await _review_cog(interaction).reveal(interaction, self.card_id, self.reps)
 
 
 class RateButton(
-    _SafeItem,
+    SafeItem,
     ui.DynamicItem[ui.Button[Any]],
     template=r"tk:rv:rate:(?P<card>\d{1,18}):(?P<reps>\d{1,6}):(?P<grade>[1-4])",
 ):
@@ -168,8 +168,7 @@ class RateButton(
         return cls(int(match["card"]), int(match["reps"]), Grade(int(match["grade"])))
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
-        async with notices(interaction):
-            await _review_cog(interaction).rate(interaction, self.card_id, self.reps, self.grade)
+        await _review_cog(interaction).rate(interaction, self.card_id, self.reps, self.grade)
 
 
 # -- the cog --------------------------------------------------------------------------
@@ -204,9 +203,8 @@ class Review(commands.Cog):
 
     @app_commands.command(name="review", description="Review the cards in your deck that are due")
     async def review(self, interaction: discord.Interaction[TermiBot]) -> None:
-        async with notices(interaction):
-            embed, view = await self._next_card(interaction, interaction.user.id)
-            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+        embed, view = await self._next_card(interaction, interaction.user.id)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
     async def _next_card(
         self, interaction: discord.Interaction[TermiBot], user_id: int, note: str = ""
@@ -261,7 +259,7 @@ class Review(commands.Cog):
     async def _own_card(self, interaction: discord.Interaction[TermiBot], card_id: int) -> StudyCard:
         card = await self.bot.db.study_card(card_id)
         if card is None or card.user_id != interaction.user.id:
-            raise StudyNotice("That card is not in your deck any more. Run `/review` to carry on.")
+            raise UserFacingError("That card is not in your deck any more. Run `/review` to carry on.")
         return card
 
     async def reveal(self, interaction: discord.Interaction[TermiBot], card_id: int, reps: int) -> None:
@@ -273,7 +271,7 @@ class Review(commands.Cog):
             return
         term = self.bot.glossary.get(card.slug)
         if term is None:
-            raise StudyNotice("That term has left the glossary. Run `/review` to carry on.")
+            raise UserFacingError("That term has left the glossary. Run `/review` to carry on.")
         settings, day = await learner_settings(self.bot, card.user_id, interaction.guild_id)
         now = self.bot.clock()
         previews = Reviewer(settings.retention, fuzz=False).preview(card, now)
@@ -311,43 +309,40 @@ class Review(commands.Cog):
     async def deck_add(
         self, interaction: discord.Interaction[TermiBot], module: str | None = None, term: str | None = None
     ) -> None:
-        async with notices(interaction):
-            slugs, what = self._pick(module, term)
-            added = await self.bot.db.study_add_cards(interaction.user.id, slugs, self.bot.clock())
-            already = len(slugs) - added
-            text = f"Added {added} card(s) from {what} to your deck"
-            text += f" ({already} already there)." if already else "."
-            settings = await self.bot.db.study_settings(interaction.user.id)
-            text += f" New cards come {settings.new_per_day} a day in `/review`."
-            await interaction.response.send_message(text, ephemeral=True)
+        slugs, what = self._pick(module, term)
+        added = await self.bot.db.study_add_cards(interaction.user.id, slugs, self.bot.clock())
+        already = len(slugs) - added
+        text = f"Added {added} card(s) from {what} to your deck"
+        text += f" ({already} already there)." if already else "."
+        settings = await self.bot.db.study_settings(interaction.user.id)
+        text += f" New cards come {settings.new_per_day} a day in `/review`."
+        await interaction.response.send_message(text, ephemeral=True)
 
     @deck.command(name="remove", description="Remove a module's terms, or one term, from your deck")
     @app_commands.describe(module="Every term of this module", term="One term")
     async def deck_remove(
         self, interaction: discord.Interaction[TermiBot], module: str | None = None, term: str | None = None
     ) -> None:
-        async with notices(interaction):
-            slugs, what = self._pick(module, term)
-            removed = await self.bot.db.study_remove_cards(interaction.user.id, slugs)
-            text = f"Removed {removed} card(s) of {what} from your deck." if removed else f"{what} isn't in your deck."
-            await interaction.response.send_message(text, ephemeral=True)
+        slugs, what = self._pick(module, term)
+        removed = await self.bot.db.study_remove_cards(interaction.user.id, slugs)
+        text = f"Removed {removed} card(s) of {what} from your deck." if removed else f"{what} isn't in your deck."
+        await interaction.response.send_message(text, ephemeral=True)
 
     def _pick(self, module: str | None, term: str | None) -> tuple[list[str], str]:
         """Resolve the options of /deck add|remove to slugs and a description of them."""
         glossary = self.bot.glossary
         if (module is None) == (term is None):
-            raise StudyNotice("Give either a `module` or a `term`.")
+            raise UserFacingError("Give either a `module` or a `term`.")
         if module is not None:
-            found = find_module(module)
-            if found is None:
-                raise StudyNotice(f"I don't know the module “{quote_user_text(module, 60)}”. Pick one from the list.")
+            found = module_or_error(module)
+            assert found is not None
             return [t.slug for t in glossary.module_terms(found)], module_label(found)
         assert term is not None
         resolution = glossary.resolve(term)
         chosen = glossary.get(resolution.match.slug) if resolution.match else None
         if chosen is None:
             hint = ", ".join(m.name for m in resolution.suggestions[:3])
-            raise StudyNotice(
+            raise UserFacingError(
                 f"I couldn't find “{quote_user_text(term, 60)}”." + (f" Did you mean: {hint}?" if hint else "")
             )
         return [chosen.slug], bold_name(chosen.name)
@@ -422,33 +417,32 @@ class Review(commands.Cog):
         new_per_day: app_commands.Range[int, 0, NEW_PER_DAY_MAX] | None = None,
         reviews_per_day: app_commands.Range[int, 0, REVIEWS_PER_DAY_MAX] | None = None,
     ) -> None:
-        async with notices(interaction):
-            user_id = interaction.user.id
-            current = await self.bot.db.study_settings(user_id)
-            changed = current
-            if timezone is not None:
-                zone = self.zones.resolve(timezone)
-                if zone is None:
-                    raise StudyNotice(
-                        f"I don't know the time zone “{quote_user_text(timezone, 60)}”. "
-                        "Pick one from the list, e.g. Europe/Berlin or America/New_York."
-                    )
-                changed = StudySettings(zone, changed.retention, changed.new_per_day, changed.reviews_per_day)
-            try:
-                retention_value = check_retention(retention / 100) if retention is not None else changed.retention
-                limits = check_limits(
-                    new_per_day if new_per_day is not None else changed.new_per_day,
-                    reviews_per_day if reviews_per_day is not None else changed.reviews_per_day,
+        user_id = interaction.user.id
+        current = await self.bot.db.study_settings(user_id)
+        changed = current
+        if timezone is not None:
+            zone = self.zones.resolve(timezone)
+            if zone is None:
+                raise UserFacingError(
+                    f"I don't know the time zone “{quote_user_text(timezone, 60)}”. "
+                    "Pick one from the list, e.g. Europe/Berlin or America/New_York."
                 )
-            except ReviewError as exc:
-                raise StudyNotice(str(exc)) from exc
-            changed = StudySettings(changed.timezone, retention_value, *limits)
-            if changed != current:
-                await self.bot.db.study_save_settings(user_id, changed, self.bot.clock())
-            _, day = await learner_settings(self.bot, user_id, interaction.guild_id)
-            await interaction.response.send_message(
-                embed=self._settings_embed(changed, day, saved=changed != current), ephemeral=True
+            changed = StudySettings(zone, changed.retention, changed.new_per_day, changed.reviews_per_day)
+        try:
+            retention_value = check_retention(retention / 100) if retention is not None else changed.retention
+            limits = check_limits(
+                new_per_day if new_per_day is not None else changed.new_per_day,
+                reviews_per_day if reviews_per_day is not None else changed.reviews_per_day,
             )
+        except ReviewError as exc:
+            raise UserFacingError(str(exc)) from exc
+        changed = StudySettings(changed.timezone, retention_value, *limits)
+        if changed != current:
+            await self.bot.db.study_save_settings(user_id, changed, self.bot.clock())
+        _, day = await learner_settings(self.bot, user_id, interaction.guild_id)
+        await interaction.response.send_message(
+            embed=self._settings_embed(changed, day, saved=changed != current), ephemeral=True
+        )
 
     def _settings_embed(self, settings: StudySettings, day: LearnerDay, *, saved: bool) -> discord.Embed:
         embed = discord.Embed(title="Your study settings" + (" (saved)" if saved else ""), colour=BRAND)

@@ -15,24 +15,24 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import TermiBot, UserFacingError
+from bot.client import TermiBot
 from bot.core.schedule import (
     DeliveryError,
     PostRecord,
     PostStatus,
     ScheduleError,
     ServerSchedule,
-    ZoneDirectory,
     check_catch_up,
     format_post_time,
     parse_post_time,
 )
+from bot.core.timezones import ZoneDirectory
+from bot.errors import UserFacingError
 from bot.exts._totd_delivery import DiscordDelivery, missing_permissions
-from bot.exts._totd_scheduler import REQUESTS_PER_SECOND, Outcome, OutcomeKind, RateLimiter, Status, TotdScheduler
-from bot.exts._ui import BRAND, clip, module_choices, module_label, module_or_error, quote_user_text
+from bot.exts._ui import BRAND, FIELD_MAX, clip, module_choices, module_label, module_or_error, quote_user_text
+from bot.services.totd import REQUESTS_PER_SECOND, Outcome, OutcomeKind, RateLimiter, Status, TotdScheduler
 
 T = TypeVar("T")
-FIELD_MAX = 1024
 
 
 class ManageServerRequiredError(app_commands.CheckFailure, UserFacingError):

@@ -64,7 +64,7 @@ async def test_a_refused_callback_is_logged_and_the_bot_carries_on(
     await fake.wait_for(lambda: len(handle.requests) == 2, 5.0, "the answer and the error reply")
 
     assert [(r.status, r.response["code"]) for r in handle.requests] == [(status, code)] * 2
-    await bot.wait_for_log(r"ERROR +bot\.client Error in /term ")
+    await bot.wait_for_log(r"ERROR +bot\.errors Error in /term ")
     await bot.wait_for_log(rf"Could not send an error reply for interaction {handle.id}: {status} ")
     await _still_answers(fake, bot)
 

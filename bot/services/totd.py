@@ -13,7 +13,6 @@ channel's recent messages are searched for the bot's post carrying that date's f
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -23,7 +22,6 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from bot.core.glossary import Term
-from bot.core.modules import MODULES
 from bot.core.schedule import (
     OPEN,
     PROBLEM_RETRY,
@@ -36,17 +34,18 @@ from bot.core.schedule import (
     PostStatus,
     ServerSchedule,
     decide,
-    local_date,
     next_post_at,
     pick_term,
     retry_delay,
 )
+from bot.core.timezones import Clock, local_date
 from bot.db import Database
-from bot.service import GlossaryService
+from bot.services.glossary import GlossaryService
+from bot.services.periodic import Periodic
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Clock = Callable[[], datetime]
+
 
 TICK = 30.0  # look at the wall clock at least this often (seconds), so clock jumps are noticed
 CONCURRENCY = 16  # servers being posted to at once
@@ -168,8 +167,8 @@ class TotdScheduler:
         self._tick = tick
         self._locks: dict[int, asyncio.Lock] = {}
         self._inflight: dict[int, asyncio.Task[None]] = {}
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop: Periodic | None = None
+        self._reported = False
         self._eligible_cache: dict[str | None, list[str]] = {}
 
     # -- the loop -----------------------------------------------------------------------
@@ -177,52 +176,44 @@ class TotdScheduler:
     @property
     def running(self) -> bool:
         """Whether the loop task is alive."""
-        return self._task is not None and not self._task.done()
+        return self._loop is not None and self._loop.running
 
     def start(self, before_first_round: Callable[[], Awaitable[object]] | None = None) -> None:
         """Start the one loop (a second call while it runs does nothing)."""
         if not self.running:
-            self._task = asyncio.create_task(self._run(before_first_round), name="totd-scheduler")
+            self._loop = Periodic("totd-scheduler", self._step, retry_after=self._tick, before_first=before_first_round)
+            self._loop.start()
 
     async def stop(self) -> None:
         """Stop the loop and any posting in progress."""
-        task, self._task = self._task, None
-        tasks = [t for t in (task, *self._inflight.values()) if t is not None]
+        loop, self._loop = self._loop, None
+        if loop is not None:
+            await loop.stop()
+        tasks = list(self._inflight.values())
         for pending in tasks:
             pending.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def wake(self) -> None:
         """Make the loop look at every server now (after a settings change)."""
-        self._wake.set()
+        if self._loop is not None:
+            self._loop.wake()
 
     async def drain(self) -> None:
         """Wait until every post started by a round has finished."""
         while self._inflight:
             await asyncio.gather(*list(self._inflight.values()), return_exceptions=True)
 
-    async def _run(self, before_first_round: Callable[[], Awaitable[object]] | None) -> None:
-        if before_first_round is not None:
-            await before_first_round()
-        first = True
-        while True:
-            self._wake.clear()
-            delay = self._tick
-            try:
-                report = await self.run_round()
-            except Exception:
-                log.exception("Term of the day round failed; trying again in %.0f s", self._tick)
-            else:
-                if first:
-                    log.info("Term of the day: %d server(s) set up, %d post(s) due now", report.servers, report.started)
-                    first = False
-                if report.next_wake is not None:
-                    # A little slack so the wall clock has reached the instant when we look again.
-                    until = (report.next_wake - self._clock()).total_seconds() + 0.05
-                    delay = min(self._tick, max(0.5, until))
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(delay):
-                    await self._wake.wait()
+    async def _step(self) -> float:
+        report = await self.run_round()
+        if not self._reported:
+            log.info("Term of the day: %d server(s) set up, %d post(s) due now", report.servers, report.started)
+            self._reported = True
+        if report.next_wake is None:
+            return self._tick
+        # A little slack so the wall clock has reached the instant when we look again.
+        until = (report.next_wake - self._clock()).total_seconds() + 0.05
+        return min(self._tick, max(0.5, until))
 
     async def run_round(self) -> RoundReport:
         """Decide for every enabled server and start the posts that are due; return when to look again."""
@@ -424,9 +415,7 @@ class TotdScheduler:
         # The glossary does not change while the bot runs, so each list is built once.
         if module not in self._eligible_cache:
             focused = [term.slug for term in self._glossary.module_terms(module)] if module else []
-            self._eligible_cache[module] = focused or [
-                term.slug for name in MODULES for term in self._glossary.module_terms(name)
-            ]
+            self._eligible_cache[module] = focused or [term.slug for term in self._glossary.syllabus()]
         return self._eligible_cache[module]
 
     async def _choose(self, schedule: ServerSchedule, row: PostRecord | None) -> Pick | None:

@@ -38,6 +38,8 @@ class GlossaryService:
             self._by_module[term.module].append(term)
         self._matcher = Matcher(Indexed(t.slug, t.name, t.aliases) for t in terms)
         self._starters = starters
+        self._lookups: Counter[str] = Counter()
+        self._misses: dict[str, tuple[str, int]] = {}
 
     @classmethod
     async def load(cls, db: Database, source: Path) -> tuple[GlossaryService, LoadReport]:
@@ -89,19 +91,48 @@ class GlossaryService:
         seconds = [terms[1].slug for terms in self._by_module.values() if len(terms) > 1]
         return list(dict.fromkeys([*self._starters, *firsts, *seconds]))[:CHOICES_MAX]
 
-    async def record(self, query: str, resolution: Resolution) -> None:
-        """Count a lookup, or a miss when nothing was close; never fails the caller."""
+    def record(self, query: str, resolution: Resolution) -> None:
+        """Count a lookup, or a miss when nothing was close, in memory; `flush_stats` writes the counts."""
+        if resolution.match is not None:
+            self._lookups[resolution.match.slug] += 1
+        elif not resolution.suggestions and (key := clean_query(query)[:200]):
+            shown, count = self._misses.get(key, (query, 0))
+            self._misses[key] = (shown, count + 1)
+
+    @property
+    def pending_stats(self) -> int:
+        """Return how many lookups and misses are counted but not written yet."""
+        return sum(self._lookups.values()) + sum(count for _, count in self._misses.values())
+
+    async def flush_stats(self) -> int:
+        """Write the counted lookups and misses in one transaction; return how many; keep them if it fails.
+
+        Statistics never cost a learner an answer: they are counted in memory on the hot path and written
+        in batches (on a timer and at shutdown), so a learner's own write never queues behind them.
+        """
+        lookups, misses = self._lookups, self._misses
+        if not lookups and not misses:
+            return 0
+        self._lookups, self._misses = Counter(), {}
+        written = sum(lookups.values()) + sum(count for _, count in misses.values())
         try:
-            if resolution.match is not None:
-                await self.db.record_lookup(resolution.match.slug)
-            elif not resolution.suggestions and clean_query(query):
-                await self.db.record_miss(clean_query(query)[:200], query)
-        except sqlite3.Error as exc:  # statistics must never cost the learner an answer
-            log.warning("Could not record statistics for %r: %s", query[:100], exc)
+            await self.db.record_usage(lookups, misses)
+        except sqlite3.Error as exc:
+            log.warning("Could not write %d statistics yet (kept for the next try): %s", written, exc)
+            self._lookups.update(lookups)
+            for key, (shown, count) in misses.items():
+                _, newer = self._misses.get(key, (shown, 0))
+                self._misses[key] = (shown, count + newer)
+            return 0
+        return written
 
     def module_terms(self, module: str) -> list[Term]:
         """Return a module's terms in glossary order (core vocabulary first)."""
         return self._by_module.get(module, [])
+
+    def syllabus(self) -> list[Term]:
+        """Return every term in syllabus order: module by module, core vocabulary first."""
+        return [term for terms in self._by_module.values() for term in terms]
 
     def module_counts(self) -> Counter[str]:
         """Return the number of terms in each module."""

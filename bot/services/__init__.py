@@ -1,0 +1,1 @@
+"""Use cases, free of Discord: each takes repositories, a clock and an rng, and returns plain outcomes."""
