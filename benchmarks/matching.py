@@ -22,7 +22,7 @@ from bot.core.glossary import Term
 from bot.core.matching import Indexed, Matcher
 from bot.core.normalize import normalize
 from bot.db import Database
-from bot.service import GlossaryService
+from bot.services.glossary import GlossaryService
 
 NONSENSE = [
     "pizza recipe",

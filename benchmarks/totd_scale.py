@@ -31,8 +31,8 @@ from bot.core.glossary import Term
 from bot.core.modules import MODULES
 from bot.core.schedule import ServerSchedule
 from bot.db import Database
-from bot.exts._totd_scheduler import CONCURRENCY, REQUESTS_PER_SECOND, RateLimiter, Sent, TotdScheduler
-from bot.service import GlossaryService
+from bot.services.glossary import GlossaryService
+from bot.services.totd import CONCURRENCY, REQUESTS_PER_SECOND, RateLimiter, Sent, TotdScheduler
 
 POST_AT = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)  # 08:30 in Berlin
 
