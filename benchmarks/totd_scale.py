@@ -32,7 +32,8 @@ from bot.core.modules import MODULES
 from bot.core.schedule import ServerSchedule
 from bot.db import Database
 from bot.services.glossary import GlossaryService
-from bot.services.totd import CONCURRENCY, REQUESTS_PER_SECOND, RateLimiter, Sent, TotdScheduler
+from bot.services.totd import CONCURRENCY, REQUESTS_PER_SECOND, TotdScheduler
+from bot.services.totd_outcomes import RateLimiter, Sent
 
 POST_AT = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)  # 08:30 in Berlin
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import textwrap
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.core.glossary import GlossaryError, Term, load_glossary
-from bot.core.modules import MODULES, module_number
+from bot.core.cards import card_text
+from bot.core.glossary import GlossaryError, load_glossary
+from bot.core.modules import MODULES
 from bot.db import Database, DatabaseError
 from bot.services.glossary import GlossaryService
 
@@ -37,45 +38,25 @@ The offline commands (`termiknowledge term ...`, `termiknowledge search ...`) wo
 """
 
 
-def render_term(term: Term, service: GlossaryService) -> str:
-    """Render a term as plain text for the terminal."""
-    width = 88
-    lines = [term.name, "=" * min(len(term.name), width)]
-    lines += textwrap.wrap(term.definition, width)
-    if term.example:
-        lines += ["", "Example / formula:"]
-        lines += textwrap.wrap(term.example, width, initial_indent="  ", subsequent_indent="  ")
-    if term.aliases:
-        lines += ["", "Also known as: " + ", ".join(term.aliases)]
-    lines += [f"Module: {module_number(term.module)}. {term.module}"]
-    names = [service.get(slug) for slug in term.related]
-    if names:
-        lines += ["Related: " + ", ".join(t.name for t in names if t)]
-    return "\n".join(lines)
-
-
-async def _open(settings: Settings) -> GlossaryService:
-    db = await Database.open(settings.database_path)
-    try:
+@asynccontextmanager
+async def _glossary(settings: Settings) -> AsyncIterator[GlossaryService]:
+    """Open the database, load the glossary, and close the database afterwards."""
+    async with await Database.open(settings.database_path) as db:
         service, report = await GlossaryService.load(db, settings.glossary_dir)
-    except BaseException:
-        await db.close()
-        raise
-    for problem in report.problems[:10]:
-        print(f"warning: {problem}", file=sys.stderr)
-    return service
+        for problem in report.problems[:10]:
+            print(f"warning: {problem}", file=sys.stderr)
+        yield service
 
 
 async def _term(settings: Settings, query: str) -> int:
-    service = await _open(settings)
-    try:
+    async with _glossary(settings) as service:
         resolution = service.resolve(query)
         service.record(query, resolution)
         await service.flush_stats()
         if resolution.match is not None:
             term = service.get(resolution.match.slug)
             assert term is not None
-            print(render_term(term, service))
+            print(card_text(service.card(term)))
             return 0
         if resolution.suggestions:
             print(f"No exact match for {query.strip()[:100]!r}. Did you mean:")
@@ -84,13 +65,10 @@ async def _term(settings: Settings, query: str) -> int:
             return 1
         print(f"No term matches {query.strip()[:100]!r}. Try: termiknowledge search {query.strip()[:40]!r}")
         return 1
-    finally:
-        await service.db.close()
 
 
 async def _search(settings: Settings, text: str) -> int:
-    service = await _open(settings)
-    try:
+    async with _glossary(settings) as service:
         hits, total = await service.search(text, page=0, per_page=10)
         if not hits:
             print(f"Nothing in the glossary mentions {text.strip()[:100]!r}.")
@@ -99,13 +77,10 @@ async def _search(settings: Settings, text: str) -> int:
         for hit in hits:
             print(f"  - {hit.name}: {hit.snippet.replace('**', '')}")
         return 0
-    finally:
-        await service.db.close()
 
 
 async def _stats(settings: Settings) -> int:
-    service = await _open(settings)
-    try:
+    async with _glossary(settings) as service:
         counts = service.module_counts()
         lookups, misses = await service.db.lookup_counts()
         print(f"Database: {settings.database_path}")
@@ -117,8 +92,6 @@ async def _stats(settings: Settings) -> int:
             for query, count in top:
                 print(f"  {count:5d}  {query}")
         return 0
-    finally:
-        await service.db.close()
 
 
 def _validate(settings: Settings) -> int:
@@ -139,9 +112,9 @@ def _validate(settings: Settings) -> int:
 
 
 async def _prepare(settings: Settings) -> None:
-    service = await _open(settings)
-    await service.db.close()
-    print(f"Glossary ready: {len(service)} terms in {settings.database_path}", file=sys.stderr)
+    async with _glossary(settings) as service:
+        terms = len(service)
+    print(f"Glossary ready: {terms} terms in {settings.database_path}", file=sys.stderr)
 
 
 def _run(settings: Settings) -> int:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import pkgutil
+import random
 
 import discord
 from discord import app_commands
@@ -19,6 +20,8 @@ from bot.db import Database
 from bot.errors import ShuttingDownError, report
 from bot.services.glossary import GlossaryService
 from bot.services.periodic import Periodic
+from bot.services.quiz import QuizService
+from bot.services.study import StudyService
 
 log = logging.getLogger(__name__)
 STATS_FLUSH_SECONDS = 5.0  # lookup counts lost on a crash: at most this many seconds' worth
@@ -82,6 +85,9 @@ class TermiBot(commands.Bot):
         self.db = db
         self.glossary = glossary
         self.clock = clock
+        # The use cases the extensions render; each owns no Discord object.
+        self.study = StudyService(db, glossary, clock)
+        self.quiz = QuizService(db, glossary, self.study, clock, random.Random())
         self.shutting_down = False
         self._stats = Periodic("stats-flush", self._flush_stats, retry_after=STATS_FLUSH_SECONDS)
 

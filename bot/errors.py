@@ -13,15 +13,14 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.core.errors import UserFacingError
+
+__all__ = ["SafeItem", "ShuttingDownError", "UserFacingError", "describe_error", "reply_ephemeral", "report"]
 log = logging.getLogger(__name__)
 
 # Discord's API names permissions after guilds; its app calls a guild a server.
 _PERMISSION_NAMES = {"manage_guild": "Manage Server", "view_channel": "View Channels"}
 RESTARTING = "I'm restarting right now. Please try again in a few seconds."
-
-
-class UserFacingError(Exception):
-    """An error whose message is meant for the user, shown ephemerally as is (a notice, not a bug)."""
 
 
 class ShuttingDownError(app_commands.CheckFailure, UserFacingError):

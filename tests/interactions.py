@@ -14,6 +14,7 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import discord
@@ -31,6 +32,80 @@ CHANNEL_ID = 900000000000000003
 USER_ID = 900000000000000004
 BOT_USER = {"id": str(APP_ID), "username": "TermiKnowledge", "discriminator": "0", "avatar": None, "bot": True}
 _ids = itertools.count(910000000000000000)
+
+
+class ChannelApi:
+    """Stands in for `HTTPClient.request` (channel posts, reads and edits): keeps the channel's messages,
+    records every call, checks its body against the spec, and fails on request."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.messages: list[dict[str, Any]] = []
+        self.errors: list[str] = []
+        self.fail_next: dict[str, int] = {}  # "METHOD /template" -> HTTP status to answer once
+        self.fail_with: int | None = None  # answer every request with this status until cleared
+        self.edited = asyncio.Event()
+
+    def _refuse(self, status: int) -> discord.HTTPException:
+        response = SimpleNamespace(status=status, reason="Refused")
+        error = {403: discord.Forbidden, 404: discord.NotFound}.get(status, discord.HTTPException)
+        return error(response, {"message": "Refused", "code": 50001})  # type: ignore[arg-type]
+
+    async def request(self, route: Any, **kwargs: Any) -> Any:
+        path = route.url.split("/api/v10", 1)[-1]
+        body = kwargs.get("json")
+        validator = load_spec()
+        if validator is not None:
+            self.errors += validator.check(route.method, path, body)
+        key = f"{route.method} {route.path}"
+        if self.fail_with is not None:
+            raise self._refuse(self.fail_with)
+        self.calls.append(Call(route.method, path, body))
+        if key in self.fail_next:
+            raise self._refuse(self.fail_next.pop(key))
+        if key == "POST /channels/{channel_id}/messages":
+            message = {**message_payload(body), "id": str(next(_ids))}
+            self.messages.append(message)
+            return message
+        if key == "GET /channels/{channel_id}/messages":
+            return list(reversed(self.messages))[: int(kwargs.get("params", {}).get("limit", 50))]
+        if key == "PATCH /channels/{channel_id}/messages/{message_id}":
+            message_id = path.rsplit("/", 1)[-1]
+            found = next((m for m in self.messages if m["id"] == message_id), None)
+            if found is None:  # a message this fake never saw (posted as an interaction answer): echo it
+                found = {**message_payload(body), "id": message_id}
+            found.update({k: v for k, v in body.items() if k in ("embeds", "components", "content")})
+            self.edited.set()
+            return found
+        if key == "POST /channels/{channel_id}/messages/{message_id}/threads":
+            return thread_payload(int(path.split("/")[-2]), body["name"])
+        raise AssertionError(f"unexpected request {key}")
+
+    def posts(self) -> list[Call]:
+        return [c for c in self.calls if c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages"]
+
+
+def thread_payload(message_id: int, name: str) -> dict[str, Any]:
+    """Return the channel object Discord answers a thread creation with."""
+    return {
+        "id": str(message_id),
+        "guild_id": str(GUILD_ID),
+        "parent_id": str(CHANNEL_ID),
+        "owner_id": str(APP_ID),
+        "name": name,
+        "type": 11,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": "2026-11-25T07:30:00+00:00",
+            "locked": False,
+        },
+    }
 
 
 @dataclass
@@ -113,8 +188,9 @@ class Harness:
         self.bot = bot
         self.recorder = recorder
 
-    def _base(self, kind: int, data: dict[str, Any], *, permissions: str) -> dict[str, Any]:
-        user = {"id": str(USER_ID), "username": "learner", "discriminator": "0", "avatar": None, "global_name": None}
+    def _base(self, kind: int, data: dict[str, Any], *, permissions: str, user_id: int = USER_ID) -> dict[str, Any]:
+        name = "learner" if user_id == USER_ID else f"member{user_id % 100}"
+        user = {"id": str(user_id), "username": name, "discriminator": "0", "avatar": None, "global_name": None}
         return {
             "id": str(next(_ids)),
             "application_id": str(APP_ID),
@@ -167,11 +243,24 @@ class Harness:
         """Wait for the bot's next request (a follow-up after a deferral, say)."""
         return await asyncio.wait_for(self.recorder.queue.get(), timeout)
 
-    async def command(self, command: str, /, *, timeout: float = 5.0, permissions: str = "0", **options: Any) -> Call:
-        """Invoke a slash command with string/int options and return the bot's answer."""
-        opts = [{"name": k, "type": 4 if isinstance(v, int) else 3, "value": v} for k, v in options.items()]
+    async def command(
+        self,
+        command: str,
+        /,
+        *,
+        sub: str | None = None,
+        user: int = USER_ID,
+        timeout: float = 5.0,
+        permissions: str = "0",
+        **options: Any,
+    ) -> Call:
+        """Invoke a slash command (or `sub`command) as a member, with bool/int/str options; return the answer."""
+        types = {bool: 5, int: 4, str: 3}
+        opts: list[dict[str, Any]] = [{"name": k, "type": types[type(v)], "value": v} for k, v in options.items()]
+        if sub is not None:
+            opts = [{"name": sub, "type": 1, "options": opts}]
         data = {"id": str(next(_ids)), "name": command, "type": 1, "options": opts}
-        return await self._send(self._base(2, data, permissions=permissions), timeout)
+        return await self._send(self._base(2, data, permissions=permissions, user_id=user), timeout)
 
     async def autocomplete(self, name: str, option: str, value: str, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Send an autocomplete request for one focused option and return the choices."""
@@ -181,8 +270,16 @@ class Harness:
         assert call.body["type"] == 8, call.body
         return list(call.body["data"]["choices"])
 
-    async def click(self, message: Call, custom_id: str, values: list[str] | None = None, timeout: float = 5.0) -> Call:
-        """Click a button (or choose in a select) on a message the bot sent."""
+    async def click(
+        self,
+        message: Call,
+        custom_id: str,
+        values: list[str] | None = None,
+        timeout: float = 5.0,
+        *,
+        user: int = USER_ID,
+    ) -> Call:
+        """Click a button (or choose in a select) on a message the bot sent, as a member."""
         assert custom_id in message.custom_ids, (custom_id, message.custom_ids)
         component = next(
             c for row in message.data["components"] for c in row["components"] if c["custom_id"] == custom_id
@@ -190,7 +287,7 @@ class Harness:
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if values is not None:
             data["values"] = values
-        payload = self._base(3, data, permissions="0")
+        payload = self._base(3, data, permissions="0", user_id=user)
         payload["message"] = message_payload(message.data)
         return await self._send(payload, timeout)
 

@@ -6,6 +6,7 @@ import discord
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.cards import TermCard, term_card
 from bot.core.glossary import Term
 from bot.exts._ui import clip, quote_user_text, term_embed, term_view
 
@@ -18,6 +19,9 @@ class _Glossary:
 
     def get(self, slug: str) -> Term | None:
         return self.terms.get(slug)
+
+    def card(self, term: Term) -> TermCard:
+        return term_card(term, lambda slug: self.terms[slug].name if slug in self.terms else None)
 
 
 @settings(max_examples=150, deadline=None)

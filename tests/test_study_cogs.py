@@ -15,23 +15,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-import discord
 import pytest
 
 from bot.client import TermiBot
 from bot.config import Settings
 from bot.core.review import CardState
+from bot.exts.quiz import QuizMeButton
 from bot.services.glossary import GlossaryService
 from tests.clock import FakeClock
-from tests.fakediscord.schema import load_spec
 from tests.interactions import (
     CHANNEL_ID,
     GUILD_ID,
     USER_ID,
     Call,
+    ChannelApi,
     Harness,
     Recorder,
     harness,
@@ -42,34 +41,15 @@ START = datetime(2026, 5, 10, 8, 0, tzinfo=UTC)
 ALICE = USER_ID
 BOB = 900000000000000021
 CAROL = 900000000000000022
-EXTENSIONS = ("bot.exts.glossary", "bot.exts.help", "bot.exts.quiz", "bot.exts.review", "bot.exts.progress")
+EXTENSIONS = (
+    "bot.exts.glossary",
+    "bot.exts.help",
+    "bot.exts.quiz",
+    "bot.exts.review",
+    "bot.exts.progress",
+    "bot.exts.privacy",
+)
 _ids = itertools.count(930000000000000000)
-
-
-class ChannelApi:
-    """Stands in for `HTTPClient.request`: message edits are recorded and answered, anything else fails."""
-
-    def __init__(self) -> None:
-        self.calls: list[Call] = []
-        self.errors: list[str] = []
-        self.edited = asyncio.Event()
-        self.fail_with: int | None = None
-
-    async def request(self, route: Any, **kwargs: Any) -> Any:
-        path = route.url.split("/api/v10", 1)[-1]
-        body = kwargs.get("json")
-        spec = load_spec()
-        if spec is not None:
-            self.errors += spec.check(route.method, path, body)
-        key = f"{route.method} {route.path}"
-        if key != "PATCH /channels/{channel_id}/messages/{message_id}":
-            raise AssertionError(f"unexpected request {key}")
-        if self.fail_with is not None:
-            response = SimpleNamespace(status=self.fail_with, reason="Failed")
-            raise discord.HTTPException(response, "Server error")  # type: ignore[arg-type]
-        self.calls.append(Call(route.method, path, body))
-        self.edited.set()
-        return {**message_payload(body), "id": path.rsplit("/", 1)[-1]}
 
 
 class StudyHarness(Harness):
@@ -85,27 +65,6 @@ class StudyHarness(Harness):
         assert cog is not None
         return cog
 
-    def _as(self, payload: dict[str, Any], user: int) -> dict[str, Any]:
-        payload["member"]["user"] = {**payload["member"]["user"], "id": str(user), "username": f"member{user % 100}"}
-        return payload
-
-    async def run(self, command: str, /, *, user: int = ALICE, sub: str | None = None, **options: Any) -> Call:
-        """Invoke a (sub)command as a member and return the first answer."""
-        types = {bool: 5, int: 4, str: 3}
-        opts = [{"name": k, "type": types[type(v)], "value": v} for k, v in options.items()]
-        if sub is not None:
-            opts = [{"name": sub, "type": 1, "options": opts}]
-        data = {"id": str(next(_ids)), "name": command, "type": 1, "options": opts}
-        return await self._send(self._as(self._base(2, data, permissions="0"), user), 5.0)
-
-    async def press(self, message: Call, custom_id: str, *, user: int = ALICE) -> Call:
-        """Click a button on a message the bot sent, as a member."""
-        assert custom_id in message.custom_ids, (custom_id, message.custom_ids)
-        data = {"custom_id": custom_id, "component_type": 2}
-        payload = self._as(self._base(3, data, permissions="0"), user)
-        payload["message"] = message_payload(message.data)
-        return await self._send(payload, 5.0)
-
     async def complete(self, command: str, sub: str, option: str, value: str) -> list[dict[str, Any]]:
         opts = [{"name": sub, "type": 1, "options": [{"name": option, "type": 3, "value": value, "focused": True}]}]
         data = {"id": str(next(_ids)), "name": command, "type": 1, "options": opts}
@@ -117,7 +76,7 @@ class StudyHarness(Harness):
 
     async def public_quiz(self, **options: Any) -> tuple[Call, int]:
         """Post a public question; return the message and the question id."""
-        call = await self.run("quiz", **options)
+        call = await self.command("quiz", **options)
         fetched = await self.next_call()  # the harness's callback has no message id: the cog asks for it
         assert fetched.method == "GET" and fetched.path.endswith("/messages/@original")
         await self.settle()  # the message id is stored after the GET
@@ -133,8 +92,8 @@ async def study_harness(
     api = ChannelApi()
     async with harness(settings, service, extensions, clock=clock, http=api.request) as base:
         running = StudyHarness(base.bot, base.recorder, clock, api)
-        running.cog("Quiz").rng.seed(8)
-        running.cog("Review").fuzz = False
+        running.bot.quiz.rng.seed(8)
+        running.bot.study.fuzz = False
         yield running
         assert not api.errors, api.errors
 
@@ -170,8 +129,8 @@ async def test_public_quiz_two_members_answer_once_each_and_the_tally_is_reveale
     right, wrong = asked.question.answer, (asked.question.answer + 1) % 4
     answer_name = h.bot.glossary.get(asked.question.slug).name  # type: ignore[union-attr]
 
-    alice = await h.press(question, f"tk:qz:a:{question_id}:{right}", user=ALICE)
-    bob = await h.press(question, f"tk:qz:a:{question_id}:{wrong}", user=BOB)
+    alice = await h.click(question, f"tk:qz:a:{question_id}:{right}", user=ALICE)
+    bob = await h.click(question, f"tk:qz:a:{question_id}:{wrong}", user=BOB)
 
     assert alice.ephemeral and bob.ephemeral
     assert alice.embeds[0]["title"].startswith("✅") and bob.embeds[0]["title"].startswith("❌")
@@ -179,13 +138,13 @@ async def test_public_quiz_two_members_answer_once_each_and_the_tally_is_reveale
     assert fields(alice)[answer_name] == definition == fields(bob)[answer_name], "the full definition"
     assert f"tk:deck:{asked.question.slug}" in alice.custom_ids
 
-    again = await h.press(question, f"tk:qz:a:{question_id}:{right}", user=BOB)
+    again = await h.click(question, f"tk:qz:a:{question_id}:{right}", user=BOB)
     assert again.ephemeral and "already answered" in again.data["content"]
     assert await h.bot.db.quiz_answers(question_id) == [(ALICE, right), (BOB, wrong)]
 
     assert await h.cog("Quiz").close_due() == 0, "not before its time"
     h.clock.now = START + timedelta(seconds=61)
-    late = await h.press(question, f"tk:qz:a:{question_id}:{right}", user=CAROL)
+    late = await h.click(question, f"tk:qz:a:{question_id}:{right}", user=CAROL)
     assert "has closed" in late.data["content"]
     assert await h.cog("Quiz").close_due() == 1
     [edit] = h.api.calls
@@ -199,7 +158,7 @@ async def test_public_quiz_two_members_answer_once_each_and_the_tally_is_reveale
     assert [b["label"] for b in buttons][right] == f"{'ABCD'[right]} · 1"
     assert await h.cog("Quiz").close_due() == 0, "closed once"
 
-    board = await h.run("leaderboard", user=CAROL)
+    board = await h.command("leaderboard", user=CAROL)
     assert not board.ephemeral
     assert f"<@{ALICE}> · 1 pt" in board.embeds[0]["description"] and f"<@{BOB}>" not in board.embeds[0]["description"]
 
@@ -208,7 +167,7 @@ async def test_a_double_click_at_the_same_instant_counts_once(h: StudyHarness):
     question, question_id = await h.public_quiz()
     custom_id = question.custom_ids[0]
     for _ in range(3):
-        payload = h._as(h._base(3, {"custom_id": custom_id, "component_type": 2}, permissions="0"), BOB)
+        payload = h._base(3, {"custom_id": custom_id, "component_type": 2}, permissions="0", user_id=BOB)
         payload["message"] = message_payload(question.data)
         h.bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
     replies = [await h.next_call() for _ in range(3)]
@@ -220,7 +179,7 @@ async def test_a_double_click_at_the_same_instant_counts_once(h: StudyHarness):
 async def test_closing_survives_a_restart(tmp_path: Path, service: GlossaryService, clock: FakeClock):
     async with study_harness(tmp_path, service, clock) as first:
         question, question_id = await first.public_quiz(seconds=30)
-        await first.press(question, question.custom_ids[2], user=BOB)
+        await first.click(question, question.custom_ids[2], user=BOB)
     clock.now = START + timedelta(hours=3)  # the bot was offline when the question should have closed
     async with study_harness(tmp_path, service, clock) as second:
         second.bot._ready.set()  # connected: the loop started in cog_load closes what is overdue
@@ -246,7 +205,7 @@ async def test_a_tally_discord_refuses_for_now_is_retried(h: StudyHarness):
 
 
 async def test_unknown_module_is_a_friendly_ephemeral_reply(h: StudyHarness):
-    call = await h.run("quiz", module="Basket weaving")
+    call = await h.command("quiz", module="Basket weaving")
     assert call.ephemeral and "don't know the module" in call.data["content"]
 
 
@@ -254,7 +213,7 @@ async def test_unknown_module_is_a_friendly_ephemeral_reply(h: StudyHarness):
 
 
 async def test_practice_quiz_is_ephemeral_and_answers_in_place(h: StudyHarness):
-    question = await h.run("quiz", practice=True, module="Lean", mode="term")
+    question = await h.command("quiz", practice=True, module="Lean", mode="term")
     assert question.ephemeral
     question_id = int(question.custom_ids[0].split(":")[3])
     asked = await h.bot.db.quiz_get(question_id)
@@ -262,25 +221,24 @@ async def test_practice_quiz_is_ephemeral_and_answers_in_place(h: StudyHarness):
     assert h.bot.glossary.get(asked.question.slug).module == "Lean"  # type: ignore[union-attr]
     assert question.embeds[0]["title"] == "Which term does this definition describe?"
 
-    result = await h.press(question, question.custom_ids[asked.question.answer])
+    result = await h.click(question, question.custom_ids[asked.question.answer])
     assert result.body["type"] == 7, "the question is replaced by the result"
     assert result.embeds[0]["title"].startswith("✅")
     assert "tk:qz:next:22:t" in result.custom_ids
     assert await h.bot.db.quiz_leaderboard(GUILD_ID, None, 5) == [], "practice earns no points"
 
-    following = await h.press(result, "tk:qz:next:22:t")
+    following = await h.click(result, "tk:qz:next:22:t")
     assert following.body["type"] == 7 and following.custom_ids[0].startswith("tk:qz:a:")
 
 
 async def test_quiz_me_and_add_to_deck_on_the_term_of_the_day_post(h: StudyHarness):
     term = h.bot.glossary.get("kanban")
     assert term is not None
-    items = h.cog("Quiz").totd_post_items(term)
-    assert [item.custom_id for item in items] == ["tk:qz:me:kanban"] and items[0].item.row == 1
+    items = [QuizMeButton(term.slug)]
     post = Call(
         "POST", "/channels/x/messages", {"components": [{"type": 1, "components": [items[0].to_component_dict()]}]}
     )
-    asked_me = await h.press(post, "tk:qz:me:kanban", user=BOB)
+    asked_me = await h.click(post, "tk:qz:me:kanban", user=BOB)
     assert asked_me.ephemeral and asked_me.custom_ids[0].startswith("tk:qz:a:")
     question = await h.bot.db.quiz_get(int(asked_me.custom_ids[0].split(":")[3]))
     assert question is not None and question.question.slug == "kanban" and question.asked_by == BOB
@@ -301,27 +259,27 @@ async def test_the_term_of_the_day_post_gets_quiz_me_and_add_to_my_deck_in_its_s
 
 
 async def test_add_to_my_deck_from_a_term_card(h: StudyHarness):
-    card = await h.run("term", name="backlog")
+    card = await h.command("term", name="backlog")
     assert card.custom_ids[-1] == "tk:deck:backlog"
-    added = await h.press(card, "tk:deck:backlog", user=BOB)
+    added = await h.click(card, "tk:deck:backlog", user=BOB)
     assert added.ephemeral and "Added **Backlog** to your deck" in added.data["content"]
-    again = await h.press(card, "tk:deck:backlog", user=BOB)
+    again = await h.click(card, "tk:deck:backlog", user=BOB)
     assert "already in your deck" in again.data["content"]
     assert [c.slug for c in await h.bot.db.study_cards(BOB)] == ["backlog"]
     assert await h.bot.db.study_cards(ALICE) == []
 
 
 async def test_deck_add_list_remove(h: StudyHarness):
-    added = await h.run("deck", sub="add", module="2")
+    added = await h.command("deck", sub="add", module="2")
     assert added.ephemeral and "Added 3 card(s) from 2. All About Inventory" in added.data["content"]
-    one = await h.run("deck", sub="add", term="eoq")
+    one = await h.command("deck", sub="add", term="eoq")
     assert "Economic order quantity" in one.data["content"]
-    both = await h.run("deck", sub="add", module="Lean", term="kanban")
+    both = await h.command("deck", sub="add", module="Lean", term="kanban")
     assert "either a `module` or a `term`" in both.data["content"]
-    listing = await h.run("deck", sub="list")
+    listing = await h.command("deck", sub="list")
     assert listing.ephemeral and "All About Inventory · 3/3" in listing.embeds[0]["description"]
     assert "4 in all · 4 new" in fields(listing)["Cards"]
-    removed = await h.run("deck", sub="remove", term="safety stock")
+    removed = await h.command("deck", sub="remove", term="safety stock")
     assert "Removed 1 card(s)" in removed.data["content"]
     choices = await h.complete("deck", "add", "module", "inv")
     assert {"name": "2. All About Inventory", "value": "All About Inventory"} in choices
@@ -331,31 +289,31 @@ async def test_deck_add_list_remove(h: StudyHarness):
 
 
 async def test_review_session_reveal_rate_and_no_double_count(h: StudyHarness):
-    empty = await h.run("review")
+    empty = await h.command("review")
     assert empty.ephemeral and "deck is empty" in empty.embeds[0]["description"]
-    await h.run("deck", sub="add", module="Lean")
-    front = await h.run("review")
+    await h.command("deck", sub="add", module="Lean")
+    front = await h.command("review")
     assert front.ephemeral and front.embeds[0]["title"] == "Kanban"
     assert front.embeds[0]["author"]["name"].startswith("New card")
     [reveal_id] = front.custom_ids
     card_id = int(reveal_id.split(":")[3])
     assert reveal_id == f"tk:rv:show:{card_id}:0"
 
-    back = await h.press(front, reveal_id)
+    back = await h.click(front, reveal_id)
     assert back.body["type"] == 7 and "authorises production" in back.embeds[0]["description"]
     labels = [c["label"] for row in back.data["components"] for c in row["components"]]
     assert labels == ["Again · 1m", "Hard · 6m", "Good · 10m", "Easy · 8d"]
 
-    nxt = await h.press(back, f"tk:rv:rate:{card_id}:0:3")
+    nxt = await h.click(back, f"tk:rv:rate:{card_id}:0:3")
     assert nxt.body["type"] == 7 and nxt.embeds[0]["title"] == "Kaizen"
-    stale = await h.press(back, f"tk:rv:rate:{card_id}:0:4")  # the same button again, e.g. a double click
+    stale = await h.click(back, f"tk:rv:rate:{card_id}:0:4")  # the same button again, e.g. a double click
     assert "already rated" in stale.embeds[0]["description"]
     card = await h.bot.db.study_card(card_id)
     assert card is not None and card.reps == 1 and card.state is CardState.LEARNING
-    stale_reveal = await h.press(front, reveal_id)
+    stale_reveal = await h.click(front, reveal_id)
     assert "already rated" in stale_reveal.embeds[0]["description"]
 
-    other = await h.press(nxt, nxt.custom_ids[0], user=BOB)
+    other = await h.click(nxt, nxt.custom_ids[0], user=BOB)
     assert other.ephemeral and "not in your deck" in other.data["content"]
 
 
@@ -363,27 +321,27 @@ async def test_review_across_a_restart_and_the_daily_new_limit(
     tmp_path: Path, service: GlossaryService, clock: FakeClock
 ):
     async with study_harness(tmp_path, service, clock) as first:
-        await first.run("study", sub="settings", new_per_day=1)
-        await first.run("deck", sub="add", module="Lean")
-        front = await first.run("review")
-        back = await first.press(front, front.custom_ids[0])
+        await first.command("study", sub="settings", new_per_day=1)
+        await first.command("deck", sub="add", module="Lean")
+        front = await first.command("review")
+        back = await first.click(front, front.custom_ids[0])
     async with study_harness(tmp_path, service, clock) as second:
         card_id = int(back.custom_ids[0].split(":")[3])
-        done = await second.press(back, f"tk:rv:rate:{card_id}:0:4")  # Easy, after the restart
+        done = await second.click(back, f"tk:rv:rate:{card_id}:0:4")  # Easy, after the restart
         assert done.body["type"] == 7 and done.embeds[0]["title"] == "All caught up"
         assert "Daily limits: 1 new" in done.embeds[0]["description"]
         card = await service.db.study_card(card_id)
         assert card is not None and card.state is CardState.REVIEW
         clock.now = START + timedelta(days=30)
-        again = await second.run("review")
+        again = await second.command("review")
         titles = {again.embeds[0]["title"]}
         assert titles <= {"Kanban", "Kaizen"} and again.custom_ids[0].startswith("tk:rv:show:")
 
 
 async def test_study_settings_zone_retention_and_limits(h: StudyHarness):
-    shown = await h.run("study", sub="settings")
+    shown = await h.command("study", sub="settings")
     assert shown.ephemeral and fields(shown)["Time zone"] == "UTC (UTC)"
-    saved = await h.run("study", sub="settings", timezone="asia/tokyo", retention=85, reviews_per_day=50)
+    saved = await h.command("study", sub="settings", timezone="asia/tokyo", retention=85, reviews_per_day=50)
     assert saved.embeds[0]["title"].endswith("(saved)")
     assert fields(saved)["Time zone"].startswith("Asia/Tokyo (yours)")
     assert fields(saved)["Desired retention"] == "85%"
@@ -395,7 +353,7 @@ async def test_study_settings_zone_retention_and_limits(h: StudyHarness):
         20,
         50,
     )
-    bad = await h.run("study", sub="settings", timezone="Mars/Olympus")
+    bad = await h.command("study", sub="settings", timezone="Mars/Olympus")
     assert bad.ephemeral and "don't know the time zone" in bad.data["content"]
     choices = await h.complete("study", "settings", "timezone", "berl")
     assert {"name": "Europe/Berlin", "value": "Europe/Berlin"} in choices and len(choices) <= 25
@@ -405,62 +363,61 @@ async def test_study_settings_zone_retention_and_limits(h: StudyHarness):
 
 
 async def test_progress_is_private_and_shows_the_30_modules(h: StudyHarness):
-    await h.run("deck", sub="add", module="Lean")
-    front = await h.run("review")
-    back = await h.press(front, front.custom_ids[0])
-    await h.press(back, back.custom_ids[2])
-    mine = await h.run("progress")
+    await h.command("deck", sub="add", module="Lean")
+    front = await h.command("review")
+    back = await h.click(front, front.custom_ids[0])
+    await h.click(back, back.custom_ids[2])
+    mine = await h.command("progress")
     assert mine.ephemeral
     lines = mine.embeds[0]["description"].splitlines()
     assert len(lines) == 30
     assert lines[21].startswith("`22`") and "Lean" in lines[21] and "1/2 seen · 2 deck · 0 mature" in lines[21]
     assert fields(mine)["Streak"].startswith("🔥 1 day(s) in a row")
-    payload = h._base(2, {"id": "1", "name": "progress", "type": 1}, permissions="0")
+    payload = h._base(2, {"id": "1", "name": "progress", "type": 1}, permissions="0", user_id=BOB)
     payload["data"]["options"] = [{"name": "member", "type": 6, "value": str(ALICE)}]
     payload["data"]["resolved"] = {
         "users": {str(ALICE): {"id": str(ALICE), "username": "learner", "discriminator": "0", "avatar": None}}
     }
-    h._as(payload, BOB)
     theirs = await h._send(payload, 5.0)
     assert theirs.ephemeral and "study progress is private" in theirs.data["content"]
     assert not theirs.embeds and "0 point(s) this month" in theirs.data["content"]
 
 
 async def test_streak_follows_the_learners_timezone(h: StudyHarness):
-    await h.run("study", sub="settings", timezone="America/New_York")
-    await h.run("deck", sub="add", module="Lean")
+    await h.command("study", sub="settings", timezone="America/New_York")
+    await h.command("deck", sub="add", module="Lean")
 
     async def study_once() -> None:
-        front = await h.run("review")
-        back = await h.press(front, front.custom_ids[0])
-        await h.press(back, back.custom_ids[2])
+        front = await h.command("review")
+        back = await h.click(front, front.custom_ids[0])
+        await h.click(back, back.custom_ids[2])
 
     h.clock.now = datetime(2026, 5, 10, 3, 30, tzinfo=UTC)  # 23:30 on the 9th in New York
     await study_once()
     h.clock.now = datetime(2026, 5, 10, 4, 30, tzinfo=UTC)  # 00:30 on the 10th
     await study_once()
-    progress = await h.run("progress")
+    progress = await h.command("progress")
     assert fields(progress)["Streak"].startswith("🔥 2 day(s) in a row")
     h.clock.now = datetime(2026, 5, 12, 4, 30, tzinfo=UTC)  # the 11th was missed
-    progress = await h.run("progress")
+    progress = await h.command("progress")
     assert fields(progress)["Streak"].startswith("No streak")
 
 
 async def test_forgetme_asks_first_and_only_its_member_can_confirm(h: StudyHarness):
-    await h.run("deck", sub="add", module="Lean")
-    ask = await h.run("forgetme")
+    await h.command("deck", sub="add", module="Lean")
+    ask = await h.command("forgetme")
     assert ask.ephemeral and ask.custom_ids == [f"tk:forget:{ALICE}:y", f"tk:forget:{ALICE}:n"]
-    cancelled = await h.press(ask, f"tk:forget:{ALICE}:n")
+    cancelled = await h.click(ask, f"tk:forget:{ALICE}:n")
     assert cancelled.data["content"] == "Nothing was deleted." and len(await h.bot.db.study_cards(ALICE)) == 2
-    intruder = await h.press(ask, f"tk:forget:{ALICE}:y", user=BOB)
+    intruder = await h.click(ask, f"tk:forget:{ALICE}:y", user=BOB)
     assert "for someone else" in intruder.data["content"] and len(await h.bot.db.study_cards(ALICE)) == 2
-    done = await h.press(ask, f"tk:forget:{ALICE}:y")
+    done = await h.click(ask, f"tk:forget:{ALICE}:y")
     assert done.body["type"] == 7 and done.data["content"].startswith("Done")
     assert await h.bot.db.study_cards(ALICE) == []
 
 
 async def test_help_lists_the_study_commands(h: StudyHarness):
-    call = await h.run("help")
+    call = await h.command("help")
     text = call.embeds[0]["description"]
     for command in ("/quiz", "/review", "/deck add", "/study settings", "/progress", "/leaderboard", "/forgetme"):
         assert command in text

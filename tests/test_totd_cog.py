@@ -11,38 +11,32 @@ import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import discord
 import pytest
 from discord import ui
-from discord.ext import commands
 
 from bot.client import TermiBot
 from bot.config import ConfigError, Settings
-from bot.core.glossary import Term
 from bot.core.schedule import Pick, PostStatus, post_marker
 from bot.exts._totd_delivery import post_view
 from bot.exts.totd import TermOfTheDay
 from bot.runner import started_clock
 from bot.services.glossary import GlossaryService
 from tests.clock import FakeClock
-from tests.fakediscord.schema import load_spec
 from tests.interactions import (
-    APP_ID,
     BOT_USER,
     CHANNEL_ID,
     GUILD_ID,
     USER_ID,
     Call,
+    ChannelApi,
     Harness,
     Recorder,
     harness,
-    message_payload,
 )
 
 POST_AT = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)  # 08:30 in Berlin
@@ -119,71 +113,6 @@ def guild_payload(bot_permissions: discord.Permissions, overwrites: list[dict[st
     }
 
 
-@dataclass
-class ChannelApi:
-    """Stands in for `HTTPClient.request`: keeps #study's messages, records calls, fails on request."""
-
-    calls: list[Call]
-    messages: list[dict[str, Any]]
-    errors: list[str]
-    fail_next: dict[str, int]  # "METHOD /template" -> HTTP status to answer once
-
-    async def request(self, route: Any, **kwargs: Any) -> Any:
-        path = route.url.split("/api/v10", 1)[-1]
-        body = kwargs.get("json")
-        self.calls.append(Call(route.method, path, body))
-        validator = load_spec()
-        if validator is not None:
-            self.errors += validator.check(route.method, path, body)
-        key = f"{route.method} {route.path}"
-        if key in self.fail_next:
-            status = self.fail_next.pop(key)
-            response = SimpleNamespace(status=status, reason="Refused")
-            error = {403: discord.Forbidden, 404: discord.NotFound}.get(status, discord.HTTPException)
-            raise error(response, {"message": "Missing Access", "code": 50001})  # type: ignore[arg-type]
-        if key == "POST /channels/{channel_id}/messages":
-            message = {**message_payload(body), "id": str(next(_ids))}
-            self.messages.append(message)
-            return message
-        if key == "GET /channels/{channel_id}/messages":
-            return list(reversed(self.messages))[: int(kwargs.get("params", {}).get("limit", 50))]
-        if key == "PATCH /channels/{channel_id}/messages/{message_id}":
-            message_id = path.rsplit("/", 1)[-1]
-            found = next((m for m in self.messages if m["id"] == message_id), None)
-            if found is None:
-                raise discord.NotFound(SimpleNamespace(status=404, reason="Not Found"), "Unknown Message")  # type: ignore[arg-type]
-            found.update({k: v for k, v in body.items() if k in ("embeds", "components", "content")})
-            return found
-        if key == "POST /channels/{channel_id}/messages/{message_id}/threads":
-            return thread_payload(int(path.split("/")[-2]), body["name"])
-        raise AssertionError(f"unexpected request {key}")
-
-    def posts(self) -> list[Call]:
-        return [c for c in self.calls if c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages"]
-
-
-def thread_payload(message_id: int, name: str) -> dict[str, Any]:
-    return {
-        "id": str(message_id),
-        "guild_id": str(GUILD_ID),
-        "parent_id": str(CHANNEL_ID),
-        "owner_id": str(APP_ID),
-        "name": name,
-        "type": 11,
-        "last_message_id": None,
-        "rate_limit_per_user": 0,
-        "message_count": 0,
-        "member_count": 1,
-        "flags": 0,
-        "thread_metadata": {
-            "archived": False,
-            "auto_archive_duration": 1440,
-            "archive_timestamp": "2026-11-25T07:30:00+00:00",
-            "locked": False,
-        },
-    }
-
-
 class TotdHarness(Harness):
     """The shared interaction harness plus a server in the cache, a fake clock and a channel API."""
 
@@ -250,7 +179,7 @@ class TotdHarness(Harness):
 @asynccontextmanager
 async def totd_harness(tmp_path: Path, service: GlossaryService, clock: FakeClock) -> AsyncIterator[TotdHarness]:
     settings = Settings(token="x", database_path=tmp_path / "tk.db", glossary_dir=tmp_path / "g")
-    api = ChannelApi([], [], [], {})
+    api = ChannelApi()
     extensions = ("bot.exts.glossary", "bot.exts.help", "bot.exts.totd")
     async with harness(settings, service, extensions, clock=clock, http=api.request) as base:
         yield TotdHarness(base.bot, base.recorder, clock, api)
@@ -546,22 +475,15 @@ async def test_leaving_a_server_turns_its_posts_off(h: TotdHarness):
     assert stored is not None and not stored.enabled
 
 
-class StudyCog(commands.Cog):
-    """Stands in for the study features: offers buttons for the day's post."""
-
-    def totd_post_items(self, term: Term) -> list[ui.Item[Any]]:
-        return [ui.Button(label="Quiz me", custom_id=f"tk:quiz:{term.slug}")]
-
-
-async def test_other_cogs_can_add_buttons_to_the_post_in_a_second_row(h: TotdHarness):
-    await h.bot.add_cog(StudyCog())
+async def test_the_post_has_related_terms_then_study_buttons_in_a_second_row(h: TotdHarness):
     await setup_berlin(h)
     h.clock.now = POST_AT
     await h.round()
     [post] = h.api.posts()
     rows = [[c["custom_id"] for c in row["components"]] for row in post.body["components"]]
+    slug = (await h.bot.db.totd_latest(GUILD_ID)).slug  # type: ignore[union-attr]
     assert rows[0] and all(custom_id.startswith("tk:rel:") for custom_id in rows[0])
-    assert rows[1][-1] == f"tk:quiz:{(await h.bot.db.totd_latest(GUILD_ID)).slug}"  # type: ignore[union-attr]
+    assert rows[1] == [f"tk:deck:{slug}", f"tk:qz:me:{slug}"]
 
 
 def test_the_clock_start_setting_moves_the_bots_clock():

@@ -22,7 +22,8 @@ from bot.core.schedule import (
 )
 from bot.db import Database
 from bot.services.glossary import GlossaryService
-from bot.services.totd import OutcomeKind, RateLimiter, Sent, TotdScheduler
+from bot.services.totd import TotdScheduler
+from bot.services.totd_outcomes import OutcomeKind, RateLimiter, Sent
 from tests.clock import FakeClock
 
 DAY = date(2026, 11, 25)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bot.core.errors import UserFacingError
 from bot.core.glossary import Term
 from bot.core.normalize import compact, normalize
 
@@ -43,7 +44,7 @@ class QuizMode(StrEnum):
     TERM = "term"  # show a definition, pick its term
 
 
-class QuizError(ValueError):
+class QuizError(UserFacingError, ValueError):
     """No question can be made from what was asked; the message says why."""
 
 

@@ -14,6 +14,8 @@ from enum import IntEnum
 
 from fsrs import Card, Rating, Scheduler, State
 
+from bot.core.errors import UserFacingError
+
 RETENTION_DEFAULT = 0.90
 RETENTION_MIN = 0.70  # below this FSRS schedules so sparsely that most cards are forgotten
 RETENTION_MAX = 0.97  # above this the workload grows steeply for little gain
@@ -27,7 +29,7 @@ MAXIMUM_INTERVAL_DAYS = 3650
 LEARN_AHEAD = timedelta(minutes=20)
 
 
-class ReviewError(ValueError):
+class ReviewError(UserFacingError, ValueError):
     """A setting or an action the review rules do not allow; the message says why."""
 
 

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
+from bot.core.errors import UserFacingError
 from bot.core.timezones import day_end, local_date, local_instant
 
 HEADING = "Term of the day"
@@ -40,7 +41,7 @@ _TIME = re.compile(r"^\s*(\d{1,2})\s*:\s*(\d{2})\s*$")
 _MARKER = re.compile(re.escape(MARKER_PREFIX) + r"(\d{4}-\d{2}-\d{2})\b")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(UserFacingError, ValueError):
     """A schedule setting the user typed cannot be used; the message says how to fix it."""
 
 
@@ -323,6 +324,17 @@ def pick_term(guild_id: int, eligible: Sequence[str], state: CycleState, exclude
 
 
 # -- the marker in each post ----------------------------------------------------------
+
+
+def pick_replacement(guild_id: int, eligible: Sequence[str], state: CycleState, current: Pick) -> Pick | None:
+    """Pick the term that replaces a skipped one; the skipped term goes to the end of its cycle."""
+    same = current.cycle == state.cycle
+    after_skip = CycleState(
+        current.cycle,
+        (state.used - {current.slug}) if same else frozenset(),
+        (state.skipped if same else frozenset()) | {current.slug},
+    )
+    return pick_term(guild_id, eligible, after_skip, exclude={current.slug})
 
 
 def post_marker(day: date) -> str:

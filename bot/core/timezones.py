@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, time, timedelta
@@ -56,6 +57,7 @@ class ZoneDirectory:
         self._by_key = {_zone_key(name): name for name in self.names}
 
     @classmethod
+    @functools.cache
     def from_system(cls) -> ZoneDirectory:
         """Build from the zones installed with Python's tzdata (slow: call it once, off the event loop)."""
         names = zoneinfo.available_timezones() - {"Factory", "localtime"}

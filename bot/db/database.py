@@ -7,7 +7,6 @@ import logging
 import re
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
@@ -18,6 +17,7 @@ from bot.core.glossary import Term
 from bot.core.timezones import Clock, utc_now
 from bot.db._store import stamp
 from bot.db.quiz import QuizQueries
+from bot.db.repositories import SearchHit
 from bot.db.totd import TotdQueries
 
 log = logging.getLogger(__name__)
@@ -27,15 +27,6 @@ _FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 class DatabaseError(RuntimeError):
     """The database file cannot be opened or used; the message says what to do."""
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    """A full-text search result."""
-
-    slug: str
-    name: str
-    snippet: str
 
 
 def migrations() -> list[tuple[int, str]]:

@@ -1,4 +1,4 @@
-"""Pieces the study cogs share: the learner's settings and day, and the "Add to my deck" button."""
+"""The "Add to my deck" button, on every term card and the term of the day."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import ui
 
-from bot.core.progress import LearnerDay, learner_day, learner_zone_name
-from bot.core.review import StudySettings
 from bot.errors import SafeItem, reply_ephemeral
 
 if TYPE_CHECKING:
@@ -21,13 +19,6 @@ DECK_BUTTON_LABEL = "Add to my deck"
 def bold_name(name: str) -> str:
     """Return a term name in bold, with any markdown in it escaped."""
     return f"**{discord.utils.escape_markdown(name)}**"
-
-
-async def learner_settings(bot: TermiBot, user_id: int, guild_id: int | None) -> tuple[StudySettings, LearnerDay]:
-    """Return a learner's settings and current day (their zone, else the server's, else UTC)."""
-    settings = await bot.db.study_settings(user_id)
-    server = None if settings.timezone else await bot.db.study_server_zone(guild_id)
-    return settings, learner_day(bot.clock(), learner_zone_name(settings.timezone, server))
 
 
 class AddToDeckButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:deck:(?P<slug>[^:]{1,90})"):
@@ -56,8 +47,7 @@ class AddToDeckButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:de
         if term is None:
             await reply_ephemeral(interaction, "That term is no longer in the glossary.")
             return
-        bot = interaction.client
-        added = await bot.db.study_add_cards(interaction.user.id, [term.slug], bot.clock())
+        added, _ = await interaction.client.study.add_cards(interaction.user.id, [term.slug])
         if added:
             text = f"Added {bold_name(term.name)} to your deck. It comes up as a new card in `/review`."
         else:

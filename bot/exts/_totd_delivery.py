@@ -19,7 +19,8 @@ from discord import ui
 from bot.core.glossary import Term
 from bot.core.schedule import HEADING, DeliveryError, FailureKind, ServerSchedule, marker_date, post_marker
 from bot.exts._ui import STUDY_ROW, clip, term_embed, term_view
-from bot.services.totd import RateLimiter, Sent
+from bot.exts.quiz import QuizMeButton
+from bot.services.totd_outcomes import RateLimiter, Sent
 
 if TYPE_CHECKING:
     from bot.client import TermiBot
@@ -112,17 +113,7 @@ class DiscordDelivery:
     def render(self, term: Term, day: date) -> tuple[discord.Embed, ui.View]:
         """Return the embed and buttons of a day's post."""
         glossary = self._bot.glossary
-        return post_embed(term, glossary, day), post_view(term, glossary, self._study_items(term))
-
-    def _study_items(self, term: Term) -> list[ui.Item[Any]]:
-        # The seam for study features: any cog may define `totd_post_items(term)` returning
-        # buttons (e.g. "Quiz me", "Add to my deck"); they go in the post's second row.
-        items: list[ui.Item[Any]] = []
-        for cog in self._bot.cogs.values():
-            provide = getattr(cog, "totd_post_items", None)
-            if callable(provide):
-                items.extend(provide(term))
-        return items
+        return post_embed(term, glossary, day), post_view(term, glossary, [QuizMeButton(term.slug)])
 
     def _guild(self, guild_id: int) -> discord.Guild:
         guild = self._bot.get_guild(guild_id)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import ui
 
+from bot.core.cards import TermCard
 from bot.core.glossary import Term
 from bot.core.modules import MODULES, find_module, module_number
 from bot.errors import SafeItem, UserFacingError, reply_ephemeral
@@ -37,73 +39,58 @@ def quote_user_text(text: str, limit: int = 100) -> str:
     return text or "(empty)"
 
 
-def term_embed(term: Term, glossary: GlossaryService, *, heading: str | None = None) -> discord.Embed:
-    """Render a term as an embed that fits Discord's limits."""
-    embed = discord.Embed(title=clip(term.name, 256), description=clip(term.definition, 4096), colour=BRAND)
+def card_embed(
+    card: TermCard,
+    *,
+    heading: str | None = None,
+    sections: Sequence[str] = ("example", "aliases", "module", "related"),
+) -> discord.Embed:
+    """Render a term card as an embed that fits Discord's limits, with the chosen sections as fields."""
+    embed = discord.Embed(title=clip(card.name, 256), description=clip(card.definition, 4096), colour=BRAND)
     if heading:
         embed.set_author(name=clip(heading, 256))
-    if term.example:
-        embed.add_field(name="Example / formula", value=clip(term.example, FIELD_MAX), inline=False)
-    if term.aliases:
-        embed.add_field(name="Also known as", value=clip(", ".join(term.aliases), FIELD_MAX), inline=False)
-    embed.add_field(name="Module", value=f"{module_number(term.module)}. {term.module}", inline=True)
-    related = [glossary.get(slug) for slug in term.related]
-    names = [t.name for t in related if t is not None]
-    if names:
-        embed.add_field(name="Related", value=clip(", ".join(names), FIELD_MAX), inline=True)
+    if "example" in sections and card.example:
+        embed.add_field(name="Example / formula", value=clip(card.example, FIELD_MAX), inline=False)
+    if "aliases" in sections and card.aliases:
+        embed.add_field(name="Also known as", value=clip(", ".join(card.aliases), FIELD_MAX), inline=False)
+    if "module" in sections:
+        embed.add_field(name="Module", value=card.module, inline=True)
+    if "related" in sections and card.related:
+        embed.add_field(name="Related", value=clip(", ".join(name for _, name in card.related), FIELD_MAX), inline=True)
+    return embed
+
+
+def term_embed(term: Term, glossary: GlossaryService, *, heading: str | None = None) -> discord.Embed:
+    """Render a term's full card, as /term shows it."""
+    embed = card_embed(glossary.card(term), heading=heading)
     embed.set_footer(text="TermiKnowledge · /term to look up another")
     return embed
 
 
-class RelatedTermButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:rel:(?P<slug>[^:]{1,90})"):
-    """Open a related term, visible only to whoever clicked."""
+class TermButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:(?P<kind>rel|pick):(?P<slug>[^:]{1,90})"):
+    """Open a term: a related term only for whoever clicked ("rel"), a "did you mean" pick for all ("pick")."""
 
-    def __init__(self, slug: str, label: str) -> None:
-        super().__init__(
-            ui.Button(
-                label=clip(label, BUTTON_LABEL_MAX), style=discord.ButtonStyle.secondary, custom_id=f"tk:rel:{slug}"
-            )
-        )
+    def __init__(self, slug: str, label: str, *, pick: bool = False) -> None:
+        kind, style = ("pick", discord.ButtonStyle.primary) if pick else ("rel", discord.ButtonStyle.secondary)
+        super().__init__(ui.Button(label=clip(label, BUTTON_LABEL_MAX), style=style, custom_id=f"tk:{kind}:{slug}"))
         self.slug = slug
+        self.pick = pick
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
-    ) -> RelatedTermButton:
-        return cls(match["slug"], getattr(item, "label", None) or match["slug"])
+    ) -> TermButton:
+        return cls(match["slug"], getattr(item, "label", None) or match["slug"], pick=match["kind"] == "pick")
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
-        await show_term(interaction, self.slug, ephemeral=True)
-
-
-class PickTermButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:pick:(?P<slug>[^:]{1,90})"):
-    """A "did you mean" answer: post the chosen term as /term would have."""
-
-    def __init__(self, slug: str, label: str) -> None:
-        super().__init__(
-            ui.Button(
-                label=clip(label, BUTTON_LABEL_MAX), style=discord.ButtonStyle.primary, custom_id=f"tk:pick:{slug}"
-            )
-        )
-        self.slug = slug
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
-    ) -> PickTermButton:
-        return cls(match["slug"], getattr(item, "label", None) or match["slug"])
-
-    async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
-        await show_term(interaction, self.slug, ephemeral=False)
+        await show_term(interaction, self.slug, ephemeral=not self.pick)
 
 
 def term_view(term: Term, glossary: GlossaryService, *, deck: bool = True) -> ui.View:
     """Buttons for a term's related terms, and "Add to my deck" below them (they keep working after a restart)."""
     view = ui.View(timeout=None)
-    for slug in term.related[:5]:
-        other = glossary.get(slug)
-        if other is not None:
-            view.add_item(RelatedTermButton(slug, other.name))
+    for slug, name in glossary.card(term).related[:5]:
+        view.add_item(TermButton(slug, name))
     if deck:
         view.add_item(AddToDeckButton(term.slug, row=STUDY_ROW))
     return view

@@ -16,8 +16,7 @@ from bot.core.modules import MODULES, module_number
 from bot.errors import SafeItem, UserFacingError
 from bot.exts._ui import (
     BRAND,
-    PickTermButton,
-    RelatedTermButton,
+    TermButton,
     clip,
     module_choices,
     module_label,
@@ -202,7 +201,7 @@ class Glossary(commands.Cog):
         elif resolution.suggestions:
             view = ui.View(timeout=None)
             for match in resolution.suggestions[:5]:
-                view.add_item(PickTermButton(match.slug, match.name))
+                view.add_item(TermButton(match.slug, match.name, pick=True))
             await interaction.response.send_message(
                 f"I'm not sure which term you mean by “{quote_user_text(name)}”. Did you mean one of these?",
                 view=view,
@@ -264,5 +263,5 @@ class Glossary(commands.Cog):
 
 async def setup(bot: TermiBot) -> None:
     """Register the cog and the persistent components it creates."""
-    bot.add_dynamic_items(RelatedTermButton, PickTermButton, SearchPageButton, BrowsePageButton, OpenTermSelect)
+    bot.add_dynamic_items(TermButton, SearchPageButton, BrowsePageButton, OpenTermSelect)
     await bot.add_cog(Glossary(bot))

@@ -18,6 +18,27 @@ HELP_TEXT = (
     "`/search text` — find words inside names and definitions.\n"
     "`/browse [module]` — page through the 30 modules.\n"
     "`/random [module]` — a random term to test yourself.\n"
+    "\n**Term of the day**\n"
+    "`/totd show` — today's term in this server.\n"
+    "Admins (Manage Server): `/totd setup time timezone [channel]` posts a term every day at that "
+    "local time; also `/totd status`, `/totd post` (post now), `/totd skip` (another term today) "
+    "and `/totd disable`.\n"
+    "\n**Quizzes**\n"
+    "`/quiz [module] [mode]` — a question with four answers for the whole channel: one answer each, "
+    "only you see if you were right, the tally shows when it closes, right answers earn leaderboard "
+    "points. Add `practice:True` for a private question just for you.\n"
+    "\n**Review (spaced repetition)**\n"
+    "`/deck add module|term` — put terms in your personal deck (or press **Add to my deck** on any term).\n"
+    "`/review` — your due cards one at a time: recall, reveal, then rate Again/Hard/Good/Easy. "
+    "FSRS schedules the next review.\n"
+    "`/deck list`, `/deck remove` — see or trim your deck.\n"
+    "`/study settings` — your time zone (it decides when your day starts), desired retention "
+    "and daily limits (20 new, 200 reviews by default).\n"
+    "\n**Progress**\n"
+    "`/progress` — your streak and the 30 modules at a glance (only you see it).\n"
+    "`/leaderboard [period]` — this server's public quiz points, this month or all time.\n"
+    "\n**Your data**\n"
+    "`/forgetme` — delete all your study data (asks first).\n"
 )
 
 
@@ -29,8 +50,7 @@ class Help(commands.Cog):
 
     @app_commands.command(name="help", description="What TermiKnowledge does and how to use it")
     async def help(self, interaction: discord.Interaction[TermiBot]) -> None:
-        text = HELP_TEXT + "".join(getattr(cog, "help_section", "") for cog in self.bot.cogs.values())
-        embed = discord.Embed(title="TermiKnowledge", description=text, colour=BRAND)
+        embed = discord.Embed(title="TermiKnowledge", description=HELP_TEXT, colour=BRAND)
         embed.set_footer(text=f"{len(self.bot.glossary)} terms in 30 modules")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

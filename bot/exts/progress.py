@@ -1,25 +1,18 @@
-"""/progress, /leaderboard and /forgetme.
+"""/progress and /leaderboard.
 
 A learner's own progress is shown to them only; about anyone else the bot shows only what they
-did in public (quiz points in this server). /forgetme deletes a member's study data after a
-confirmation button.
+did in public (quiz points in this server).
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import discord
-from discord import app_commands, ui
+from discord import app_commands
 from discord.ext import commands
 
 from bot.client import TermiBot
-from bot.core.modules import MODULES, module_number
-from bot.core.progress import ModuleProgress, Streak, bar, module_progress, month_start, streak
-from bot.core.review import LEARN_AHEAD
-from bot.errors import SafeItem
-from bot.exts._study import learner_settings
+from bot.core.modules import module_number
+from bot.core.progress import ModuleProgress, Streak, bar, month_start
 from bot.exts._ui import BRAND, clip
 
 LEADERBOARD_SIZE = 10
@@ -50,51 +43,8 @@ def streak_text(value: Streak) -> str:
     return f"🔥 {value.current} day(s) in a row (best {value.best}){today}"
 
 
-class ForgetButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:forget:(?P<user>\d{1,20}):(?P<ok>[yn])"):
-    """Confirm or cancel /forgetme; only the member it was made for can use it."""
-
-    def __init__(self, user_id: int, confirm: bool) -> None:
-        super().__init__(
-            ui.Button(
-                label="Delete my study data" if confirm else "Cancel",
-                style=discord.ButtonStyle.danger if confirm else discord.ButtonStyle.secondary,
-                custom_id=f"tk:forget:{user_id}:{'y' if confirm else 'n'}",
-            )
-        )
-        self.user_id = user_id
-        self.confirm = confirm
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
-    ) -> ForgetButton:
-        return cls(int(match["user"]), match["ok"] == "y")
-
-    async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
-        if interaction.user.id != self.user_id:
-            await interaction.response.send_message("This button is for someone else.", ephemeral=True)
-            return
-        if not self.confirm:
-            await interaction.response.edit_message(content="Nothing was deleted.", embed=None, view=None)
-            return
-        removed = await interaction.client.db.study_forget(self.user_id)
-        await interaction.response.edit_message(
-            content=f"Done: your study data is deleted ({removed} record(s)). Your deck, reviews, streak, "
-            "settings and quiz answers and points are gone; you can start afresh any time.",
-            embed=None,
-            view=None,
-        )
-
-
 class Progress(commands.Cog):
     """Progress by module, streaks, the server leaderboard and deleting one's data."""
-
-    help_section = (
-        "\n**Progress**\n"
-        "`/progress` — your streak and the 30 modules at a glance (only you see it).\n"
-        "`/leaderboard [period]` — this server's public quiz points, this month or all time.\n"
-        "`/forgetme` — delete all your study data (asks first).\n"
-    )
 
     def __init__(self, bot: TermiBot) -> None:
         self.bot = bot
@@ -109,18 +59,10 @@ class Progress(commands.Cog):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     async def _own_progress(self, interaction: discord.Interaction[TermiBot]) -> discord.Embed:
-        user_id = interaction.user.id
-        db = self.bot.db
-        glossary = self.bot.glossary
-        _, day = await learner_settings(self.bot, user_id, interaction.guild_id)
-        cards = await db.study_cards(user_id)
-        seen = await db.study_seen(user_id)
-        term_modules = {term.slug: term.module for term in glossary.syllabus()}
-        rows = module_progress(MODULES, term_modules, seen, cards)
-        learning, review, new = await db.study_due_counts(user_id, self.bot.clock() + LEARN_AHEAD, day.end)
-        current = streak(await db.study_days(user_id), day.date)
+        report = await self.bot.study.progress(interaction.user.id, interaction.guild_id)
+        rows, day, due = report.rows, report.day, report.due
         embed = discord.Embed(title="Your progress", description=progress_lines(rows), colour=BRAND)
-        embed.add_field(name="Streak", value=streak_text(current), inline=False)
+        embed.add_field(name="Streak", value=streak_text(report.streak), inline=False)
         total = sum(r.terms for r in rows)
         embed.add_field(
             name="Glossary",
@@ -128,10 +70,11 @@ class Progress(commands.Cog):
             f"{sum(r.mature for r in rows)} mature",
             inline=True,
         )
-        embed.add_field(name="Due today", value=f"{learning + review} to review · {new} new waiting", inline=True)
-        leeches = sum(1 for c in cards if c.leech)
-        if leeches:
-            embed.add_field(name="Leeches", value=f"{leeches} (see `/deck list`)", inline=True)
+        embed.add_field(
+            name="Due today", value=f"{due.learning + due.review} to review · {due.new} new waiting", inline=True
+        )
+        if report.leeches:
+            embed.add_field(name="Leeches", value=f"{report.leeches} (see `/deck list`)", inline=True)
         embed.set_footer(text=f"Mature = interval over 21 days · your day: {day.date.isoformat()} ({day.zone})")
         return embed
 
@@ -181,20 +124,7 @@ class Progress(commands.Cog):
         )
         await interaction.response.send_message(embed=embed)
 
-    @app_commands.command(name="forgetme", description="Delete all your study data (asks for confirmation)")
-    async def forgetme(self, interaction: discord.Interaction[TermiBot]) -> None:
-        view = ui.View(timeout=None)
-        view.add_item(ForgetButton(interaction.user.id, confirm=True))
-        view.add_item(ForgetButton(interaction.user.id, confirm=False))
-        await interaction.response.send_message(
-            "This deletes your deck, review history, streak, study settings and quiz answers, including your "
-            "leaderboard points, in every server. It can't be undone. Go ahead?",
-            view=view,
-            ephemeral=True,
-        )
-
 
 async def setup(bot: TermiBot) -> None:
-    """Register the cog and the /forgetme confirmation buttons."""
-    bot.add_dynamic_items(ForgetButton)
+    """Register the cog."""
     await bot.add_cog(Progress(bot))

@@ -7,9 +7,7 @@ here is ephemeral: a learner's deck is their own business.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections import Counter
 from typing import Any
 
 import discord
@@ -17,11 +15,11 @@ from discord import app_commands, ui
 from discord.ext import commands
 
 from bot.client import TermiBot
+from bot.core.cards import TermCard
 from bot.core.glossary import Term
 from bot.core.modules import MODULES, module_number
 from bot.core.progress import LearnerDay
 from bot.core.review import (
-    LEARN_AHEAD,
     LEECH_LAPSES,
     NEW_PER_DAY_MAX,
     RETENTION_MAX,
@@ -29,19 +27,23 @@ from bot.core.review import (
     REVIEWS_PER_DAY_MAX,
     CardState,
     Grade,
-    Reviewer,
-    ReviewError,
     StudyCard,
     StudySettings,
-    check_limits,
-    check_retention,
-    choose_next,
     format_interval,
 )
-from bot.core.timezones import ZoneDirectory
 from bot.errors import SafeItem, UserFacingError
-from bot.exts._study import AddToDeckButton, bold_name, learner_settings
-from bot.exts._ui import BRAND, FIELD_MAX, clip, module_choices, module_label, module_or_error, quote_user_text
+from bot.exts._study import AddToDeckButton, bold_name
+from bot.exts._ui import (
+    BRAND,
+    FIELD_MAX,
+    card_embed,
+    clip,
+    module_choices,
+    module_label,
+    module_or_error,
+    quote_user_text,
+)
+from bot.services.study import NextCard, UnknownTermError, UnknownZoneError
 
 GRADE_STYLES = {
     Grade.AGAIN: discord.ButtonStyle.danger,
@@ -53,11 +55,6 @@ LEECHES_SHOWN = 15
 
 
 # -- rendering ------------------------------------------------------------------------
-
-
-def _counts_line(learning: int, review: int, new: int, settings: StudySettings, new_today: int) -> str:
-    new_left = max(0, min(new, settings.new_per_day - new_today))
-    return f"{learning} learning · {review} to review today · {new_left} new left today"
 
 
 def front_embed(term: Term, card: StudyCard, counts: str) -> discord.Embed:
@@ -73,14 +70,9 @@ def front_embed(term: Term, card: StudyCard, counts: str) -> discord.Embed:
     return embed
 
 
-def back_embed(term: Term, card: StudyCard, counts: str) -> discord.Embed:
+def back_embed(card_view: TermCard, card: StudyCard, counts: str) -> discord.Embed:
     """Render the back of a card: definition, example and aliases."""
-    embed = discord.Embed(title=clip(term.name, 256), description=clip(term.definition, 4096), colour=BRAND)
-    embed.set_author(name=f"Review · {module_label(term.module)}")
-    if term.example:
-        embed.add_field(name="Example / formula", value=clip(term.example, FIELD_MAX), inline=False)
-    if term.aliases:
-        embed.add_field(name="Also known as", value=clip(", ".join(term.aliases), FIELD_MAX), inline=False)
+    embed = card_embed(card_view, heading=f"Review · {card_view.module}", sections=("example", "aliases"))
     if card.leech:
         embed.add_field(
             name="Leech",
@@ -90,13 +82,6 @@ def back_embed(term: Term, card: StudyCard, counts: str) -> discord.Embed:
         )
     embed.set_footer(text=counts)
     return embed
-
-
-def front_view(card: StudyCard) -> ui.View:
-    """Return the button that turns the card over."""
-    view = ui.View(timeout=None)
-    view.add_item(RevealButton(card.card_id, card.reps))
-    return view
 
 
 def back_view(card: StudyCard, previews: dict[Grade, Any]) -> ui.View:
@@ -111,11 +96,45 @@ def back_view(card: StudyCard, previews: dict[Grade, Any]) -> ui.View:
 # -- buttons --------------------------------------------------------------------------
 
 
-def _review_cog(interaction: discord.Interaction[TermiBot]) -> Review:
-    cog = interaction.client.get_cog("Review")
-    if not isinstance(cog, Review):
-        raise UserFacingError("Reviews are not available right now. Please try again later.")
-    return cog
+def front(next_card: NextCard) -> tuple[discord.Embed, ui.View]:
+    """Render the front of the next card, or the summary when the session is done."""
+    note = next_card.note
+    if next_card.new_leech is not None:
+        note = (
+            f"⚠️ {bold_name(next_card.new_leech.name)} is now a **leech**: forgotten {LEECH_LAPSES} times. "
+            "It stays in your deck, flagged in `/deck list`; a new example of your own often helps."
+        )
+    if next_card.card is not None and next_card.term is not None:
+        embed = front_embed(next_card.term, next_card.card, next_card.counts.line())
+        if note:
+            embed.description = f"{note}\n\n{embed.description}"
+        view = ui.View(timeout=None)
+        view.add_item(RevealButton(next_card.card.card_id, next_card.card.reps))
+        return embed, view
+    return done_embed(next_card, note), ui.View(timeout=None)
+
+
+def done_embed(next_card: NextCard, note: str) -> discord.Embed:
+    """Render the end of a session: an empty deck, or when the next card is due."""
+    lines = [note] if note else []
+    if next_card.deck_empty:
+        lines.append(
+            "Your deck is empty. Add terms with `/deck add module:…` or the **Add to my deck** button under any term."
+        )
+        return discord.Embed(title="Nothing to review", description="\n\n".join(lines), colour=BRAND)
+    lines.append("You're done for now. 🎉")
+    upcoming = [c.due for c in next_card.upcoming if c.due is not None]
+    if upcoming:
+        lines.append(f"Next card due {discord.utils.format_dt(min(upcoming), 'R')}.")
+    counts, settings = next_card.counts, next_card.settings
+    if counts.learning + counts.review + counts.new:
+        lines.append(
+            f"Daily limits: {settings.new_per_day} new and {settings.reviews_per_day} reviews; "
+            "change them with `/study settings`."
+        )
+    embed = discord.Embed(title="All caught up", description="\n".join(lines), colour=BRAND)
+    embed.set_footer(text=f"Your day: {next_card.day.date.isoformat()} ({next_card.day.zone})")
+    return embed
 
 
 class RevealButton(
@@ -139,7 +158,14 @@ class RevealButton(
         return cls(int(match["card"]), int(match["reps"]))
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
-        await _review_cog(interaction).reveal(interaction, self.card_id, self.reps)
+        study = interaction.client.study
+        shown = await study.reveal(interaction.user.id, interaction.guild_id, self.card_id, self.reps)
+        if isinstance(shown, NextCard):  # a stale message: the card was rated since
+            embed, view = front(shown)
+        else:
+            embed = back_embed(interaction.client.glossary.card(shown.term), shown.card, shown.counts.line())
+            view = back_view(shown.card, shown.previews)
+        await interaction.response.edit_message(embed=embed, view=view)
 
 
 class RateButton(
@@ -168,7 +194,10 @@ class RateButton(
         return cls(int(match["card"]), int(match["reps"]), Grade(int(match["grade"])))
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
-        await _review_cog(interaction).rate(interaction, self.card_id, self.reps, self.grade)
+        study = interaction.client.study
+        following = await study.rate(interaction.user.id, interaction.guild_id, self.card_id, self.reps, self.grade)
+        embed, view = front(following)
+        await interaction.response.edit_message(embed=embed, view=view)
 
 
 # -- the cog --------------------------------------------------------------------------
@@ -177,130 +206,19 @@ class RateButton(
 class Review(commands.Cog):
     """Spaced-repetition review of the learner's own deck."""
 
-    help_section = (
-        "\n**Review (spaced repetition)**\n"
-        "`/deck add module|term` — put terms in your personal deck (or press **Add to my deck** on any term).\n"
-        "`/review` — your due cards one at a time: recall, reveal, then rate Again/Hard/Good/Easy. "
-        "FSRS schedules the next review.\n"
-        "`/deck list`, `/deck remove` — see or trim your deck.\n"
-        "`/study settings` — your time zone (it decides when your day starts), desired retention "
-        "and daily limits (20 new, 200 reviews by default).\n"
-    )
-
     deck = app_commands.Group(name="deck", description="Your personal review deck")
     study = app_commands.Group(name="study", description="Your study settings")
 
     def __init__(self, bot: TermiBot) -> None:
         self.bot = bot
-        self.zones = ZoneDirectory(())
-        self.fuzz = True  # FSRS's interval fuzz (random); tests turn it off for exact intervals
 
     async def cog_load(self) -> None:
-        # Reading the zone list touches ~600 files: keep it off the event loop.
-        self.zones = await asyncio.to_thread(ZoneDirectory.from_system)
-
-    # -- the review session ---------------------------------------------------------------
+        await self.bot.study.prepare()
 
     @app_commands.command(name="review", description="Review the cards in your deck that are due")
     async def review(self, interaction: discord.Interaction[TermiBot]) -> None:
-        embed, view = await self._next_card(interaction, interaction.user.id)
+        embed, view = front(await self.bot.study.next_card(interaction.user.id, interaction.guild_id))
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
-
-    async def _next_card(
-        self, interaction: discord.Interaction[TermiBot], user_id: int, note: str = ""
-    ) -> tuple[discord.Embed, ui.View]:
-        """Return the front of the learner's next card, or a summary when nothing is due."""
-        settings, day = await learner_settings(self.bot, user_id, interaction.guild_id)
-        now = self.bot.clock()
-        db = self.bot.db
-        queue = await db.study_queue(user_id, day.start)
-        card = choose_next(queue, settings, now, day.end)
-        learning, review, new = await db.study_due_counts(user_id, now + LEARN_AHEAD, day.end)
-        counts = _counts_line(learning, review, new, settings, queue.new_today)
-        if card is not None:
-            term = self.bot.glossary.get(card.slug)
-            assert term is not None  # the queue only holds cards of terms in the glossary
-            embed = front_embed(term, card, counts)
-            if note:
-                embed.description = f"{note}\n\n{embed.description}"
-            return embed, front_view(card)
-        embed = self._done_embed(queue.learning, queue.review, learning + review + new, settings, day, note)
-        return embed, ui.View(timeout=None)
-
-    def _done_embed(
-        self,
-        learning: StudyCard | None,
-        review: StudyCard | None,
-        waiting: int,
-        settings: StudySettings,
-        day: LearnerDay,
-        note: str,
-    ) -> discord.Embed:
-        lines = [note] if note else []
-        if learning is None and review is None and waiting == 0:
-            lines.append(
-                "Your deck is empty. Add terms with `/deck add module:…` or the **Add to my deck** button "
-                "under any term."
-            )
-            return discord.Embed(title="Nothing to review", description="\n\n".join(lines), colour=BRAND)
-        lines.append("You're done for now. 🎉")
-        upcoming = [c.due for c in (learning, review) if c is not None and c.due is not None]
-        if upcoming:
-            lines.append(f"Next card due {discord.utils.format_dt(min(upcoming), 'R')}.")
-        if waiting:
-            lines.append(
-                f"Daily limits: {settings.new_per_day} new and {settings.reviews_per_day} reviews; "
-                "change them with `/study settings`."
-            )
-        embed = discord.Embed(title="All caught up", description="\n".join(lines), colour=BRAND)
-        embed.set_footer(text=f"Your day: {day.date.isoformat()} ({day.zone})")
-        return embed
-
-    async def _own_card(self, interaction: discord.Interaction[TermiBot], card_id: int) -> StudyCard:
-        card = await self.bot.db.study_card(card_id)
-        if card is None or card.user_id != interaction.user.id:
-            raise UserFacingError("That card is not in your deck any more. Run `/review` to carry on.")
-        return card
-
-    async def reveal(self, interaction: discord.Interaction[TermiBot], card_id: int, reps: int) -> None:
-        """Turn a card over: show its definition and the four rating buttons."""
-        card = await self._own_card(interaction, card_id)
-        if card.reps != reps:  # a stale message: the card was rated since
-            embed, view = await self._next_card(interaction, card.user_id, "That card was already rated.")
-            await interaction.response.edit_message(embed=embed, view=view)
-            return
-        term = self.bot.glossary.get(card.slug)
-        if term is None:
-            raise UserFacingError("That term has left the glossary. Run `/review` to carry on.")
-        settings, day = await learner_settings(self.bot, card.user_id, interaction.guild_id)
-        now = self.bot.clock()
-        previews = Reviewer(settings.retention, fuzz=False).preview(card, now)
-        learning, review, new = await self.bot.db.study_due_counts(card.user_id, now + LEARN_AHEAD, day.end)
-        queue_new_today = (await self.bot.db.study_queue(card.user_id, day.start)).new_today
-        counts = _counts_line(learning, review, new, settings, queue_new_today)
-        await interaction.response.edit_message(embed=back_embed(term, card, counts), view=back_view(card, previews))
-
-    async def rate(self, interaction: discord.Interaction[TermiBot], card_id: int, reps: int, grade: Grade) -> None:
-        """Apply a rating once, then show the next card."""
-        card = await self._own_card(interaction, card_id)
-        note = ""
-        if card.reps == reps:
-            settings, day = await learner_settings(self.bot, card.user_id, interaction.guild_id)
-            now = self.bot.clock()
-            result = Reviewer(settings.retention, fuzz=self.fuzz).review(card, grade, now)
-            if not await self.bot.db.study_record_review(card, result.card, int(grade), now, day.date):
-                note = "That card was already rated."
-            elif result.became_leech:
-                term = self.bot.glossary.get(card.slug)
-                name = bold_name(term.name) if term else "That card"
-                note = (
-                    f"⚠️ {name} is now a **leech**: forgotten {LEECH_LAPSES} times. "
-                    "It stays in your deck, flagged in `/deck list`; a new example of your own often helps."
-                )
-        else:
-            note = "That card was already rated."
-        embed, view = await self._next_card(interaction, card.user_id, note)
-        await interaction.response.edit_message(embed=embed, view=view)
 
     # -- the deck -------------------------------------------------------------------------
 
@@ -310,11 +228,10 @@ class Review(commands.Cog):
         self, interaction: discord.Interaction[TermiBot], module: str | None = None, term: str | None = None
     ) -> None:
         slugs, what = self._pick(module, term)
-        added = await self.bot.db.study_add_cards(interaction.user.id, slugs, self.bot.clock())
+        added, settings = await self.bot.study.add_cards(interaction.user.id, slugs)
         already = len(slugs) - added
         text = f"Added {added} card(s) from {what} to your deck"
         text += f" ({already} already there)." if already else "."
-        settings = await self.bot.db.study_settings(interaction.user.id)
         text += f" New cards come {settings.new_per_day} a day in `/review`."
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -324,50 +241,30 @@ class Review(commands.Cog):
         self, interaction: discord.Interaction[TermiBot], module: str | None = None, term: str | None = None
     ) -> None:
         slugs, what = self._pick(module, term)
-        removed = await self.bot.db.study_remove_cards(interaction.user.id, slugs)
+        removed = await self.bot.study.remove_cards(interaction.user.id, slugs)
         text = f"Removed {removed} card(s) of {what} from your deck." if removed else f"{what} isn't in your deck."
         await interaction.response.send_message(text, ephemeral=True)
 
     def _pick(self, module: str | None, term: str | None) -> tuple[list[str], str]:
         """Resolve the options of /deck add|remove to slugs and a description of them."""
-        glossary = self.bot.glossary
-        if (module is None) == (term is None):
-            raise UserFacingError("Give either a `module` or a `term`.")
-        if module is not None:
-            found = module_or_error(module)
-            assert found is not None
-            return [t.slug for t in glossary.module_terms(found)], module_label(found)
-        assert term is not None
-        resolution = glossary.resolve(term)
-        chosen = glossary.get(resolution.match.slug) if resolution.match else None
-        if chosen is None:
-            hint = ", ".join(m.name for m in resolution.suggestions[:3])
-            raise UserFacingError(
-                f"I couldn't find “{quote_user_text(term, 60)}”." + (f" Did you mean: {hint}?" if hint else "")
-            )
-        return [chosen.slug], bold_name(chosen.name)
+        try:
+            slugs, what = self.bot.study.pick(module_or_error(module), term)
+        except UnknownTermError as exc:
+            hint = f" Did you mean: {exc.hint}?" if exc.hint else ""
+            raise UserFacingError(f"I couldn't find “{quote_user_text(exc.text, 60)}”.{hint}") from exc
+        return slugs, module_label(what) if isinstance(what, str) else bold_name(what.name)
 
     @deck.command(name="list", description="What is in your deck, by module, and your leeches")
     async def deck_list(self, interaction: discord.Interaction[TermiBot]) -> None:
-        cards = await self.bot.db.study_cards(interaction.user.id)
-        if not cards:
+        summary = await self.bot.study.deck(interaction.user.id)
+        if summary is None:
             await interaction.response.send_message(
                 "Your deck is empty. Add terms with `/deck add module:…` or **Add to my deck** under any term.",
                 ephemeral=True,
             )
             return
         glossary = self.bot.glossary
-        by_module: Counter[str] = Counter()
-        states: Counter[CardState] = Counter()
-        leeches = []
-        for card in cards:
-            term = glossary.get(card.slug)
-            if term is None:
-                continue
-            by_module[term.module] += 1
-            states[card.state] += 1
-            if card.leech:
-                leeches.append(term.name)
+        by_module, states, leeches = summary.by_module, summary.states, summary.leeches
         lines = [
             f"`{module_number(m):2d}` {m} · {by_module[m]}/{len(glossary.module_terms(m))}"
             for m in MODULES
@@ -417,32 +314,21 @@ class Review(commands.Cog):
         new_per_day: app_commands.Range[int, 0, NEW_PER_DAY_MAX] | None = None,
         reviews_per_day: app_commands.Range[int, 0, REVIEWS_PER_DAY_MAX] | None = None,
     ) -> None:
-        user_id = interaction.user.id
-        current = await self.bot.db.study_settings(user_id)
-        changed = current
-        if timezone is not None:
-            zone = self.zones.resolve(timezone)
-            if zone is None:
-                raise UserFacingError(
-                    f"I don't know the time zone “{quote_user_text(timezone, 60)}”. "
-                    "Pick one from the list, e.g. Europe/Berlin or America/New_York."
-                )
-            changed = StudySettings(zone, changed.retention, changed.new_per_day, changed.reviews_per_day)
         try:
-            retention_value = check_retention(retention / 100) if retention is not None else changed.retention
-            limits = check_limits(
-                new_per_day if new_per_day is not None else changed.new_per_day,
-                reviews_per_day if reviews_per_day is not None else changed.reviews_per_day,
+            settings, day, saved = await self.bot.study.save_settings(
+                interaction.user.id,
+                interaction.guild_id,
+                timezone=timezone,
+                retention_percent=retention,
+                new_per_day=new_per_day,
+                reviews_per_day=reviews_per_day,
             )
-        except ReviewError as exc:
-            raise UserFacingError(str(exc)) from exc
-        changed = StudySettings(changed.timezone, retention_value, *limits)
-        if changed != current:
-            await self.bot.db.study_save_settings(user_id, changed, self.bot.clock())
-        _, day = await learner_settings(self.bot, user_id, interaction.guild_id)
-        await interaction.response.send_message(
-            embed=self._settings_embed(changed, day, saved=changed != current), ephemeral=True
-        )
+        except UnknownZoneError as exc:
+            raise UserFacingError(
+                f"I don't know the time zone “{quote_user_text(exc.text, 60)}”. "
+                "Pick one from the list, e.g. Europe/Berlin or America/New_York."
+            ) from exc
+        await interaction.response.send_message(embed=self._settings_embed(settings, day, saved=saved), ephemeral=True)
 
     def _settings_embed(self, settings: StudySettings, day: LearnerDay, *, saved: bool) -> discord.Embed:
         embed = discord.Embed(title="Your study settings" + (" (saved)" if saved else ""), colour=BRAND)
@@ -459,7 +345,7 @@ class Review(commands.Cog):
     async def zone_autocomplete(
         self, interaction: discord.Interaction[TermiBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=name, value=name) for name in self.zones.complete(current[:64])]
+        return [app_commands.Choice(name=name, value=name) for name in self.bot.study.zones.complete(current[:64])]
 
 
 async def setup(bot: TermiBot) -> None:

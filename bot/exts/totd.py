@@ -30,7 +30,8 @@ from bot.core.timezones import ZoneDirectory
 from bot.errors import UserFacingError
 from bot.exts._totd_delivery import DiscordDelivery, missing_permissions
 from bot.exts._ui import BRAND, FIELD_MAX, clip, module_choices, module_label, module_or_error, quote_user_text
-from bot.services.totd import REQUESTS_PER_SECOND, Outcome, OutcomeKind, RateLimiter, Status, TotdScheduler
+from bot.services.totd import REQUESTS_PER_SECOND, TotdScheduler
+from bot.services.totd_outcomes import Outcome, OutcomeKind, RateLimiter, Status
 
 T = TypeVar("T")
 
@@ -157,14 +158,6 @@ def _text_channel(channel: object) -> discord.TextChannel:
 
 class TermOfTheDay(commands.Cog):
     """Post one glossary term every day in each server that sets it up."""
-
-    help_section = (
-        "\n**Term of the day**\n"
-        "`/totd show` — today's term in this server.\n"
-        "Admins (Manage Server): `/totd setup time timezone [channel]` posts a term every day at that "
-        "local time; also `/totd status`, `/totd post` (post now), `/totd skip` (another term today) "
-        "and `/totd disable`.\n"
-    )
 
     totd = app_commands.Group(
         name="totd", description="Term of the day: one glossary term posted every day", guild_only=True

@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core.cards import TermCard, term_card
 from bot.core.glossary import GlossaryError, Term, content_hash, load_glossary, source_files
 from bot.core.matching import CHOICES_MAX, Choice, Indexed, Matcher, Resolution, clean_query
 from bot.core.modules import MODULES
-from bot.db import Database, SearchHit
+from bot.db.repositories import GlossaryRepository, SearchHit
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class LoadReport:
 class GlossaryService:
     """Look terms up, autocomplete, search and browse; count lookups and misses."""
 
-    def __init__(self, db: Database, terms: list[Term], starters: list[str]) -> None:
+    def __init__(self, db: GlossaryRepository, terms: list[Term], starters: list[str]) -> None:
         self.db = db
         self._terms = {term.slug: term for term in terms}
         self._by_module: dict[str, list[Term]] = {module: [] for module in MODULES}
@@ -42,7 +42,7 @@ class GlossaryService:
         self._misses: dict[str, tuple[str, int]] = {}
 
     @classmethod
-    async def load(cls, db: Database, source: Path) -> tuple[GlossaryService, LoadReport]:
+    async def load(cls, db: GlossaryRepository, source: Path) -> tuple[GlossaryService, LoadReport]:
         """Sync the database with the source files when they changed, then build the index.
 
         A malformed source leaves the previous glossary in place; with no previous glossary
@@ -76,6 +76,14 @@ class GlossaryService:
     def get(self, slug: str) -> Term | None:
         """Return a term by slug."""
         return self._terms.get(slug)
+
+    def card(self, term: Term) -> TermCard:
+        """Return a term's card (its related terms named, those that left the glossary dropped)."""
+        return term_card(term, self._name_of)
+
+    def _name_of(self, slug: str) -> str | None:
+        term = self._terms.get(slug)
+        return term.name if term is not None else None
 
     def resolve(self, query: str) -> Resolution:
         """Match a query without touching the database (fast; safe in autocomplete)."""
@@ -117,7 +125,7 @@ class GlossaryService:
         written = sum(lookups.values()) + sum(count for _, count in misses.values())
         try:
             await self.db.record_usage(lookups, misses)
-        except sqlite3.Error as exc:
+        except Exception as exc:  # any backend; statistics must never take the bot down
             log.warning("Could not write %d statistics yet (kept for the next try): %s", written, exc)
             self._lookups.update(lookups)
             for key, (shown, count) in misses.items():

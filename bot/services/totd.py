@@ -14,19 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
-from bot.core.glossary import Term
 from bot.core.schedule import (
     OPEN,
     PROBLEM_RETRY,
     Action,
-    CycleState,
     DeliveryError,
     FailureKind,
     Pick,
@@ -35,13 +31,15 @@ from bot.core.schedule import (
     ServerSchedule,
     decide,
     next_post_at,
+    pick_replacement,
     pick_term,
     retry_delay,
 )
 from bot.core.timezones import Clock, local_date
-from bot.db import Database
+from bot.db.repositories import TotdRepository
 from bot.services.glossary import GlossaryService
 from bot.services.periodic import Periodic
+from bot.services.totd_outcomes import Delivery, Outcome, OutcomeKind, RoundReport, Status
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -54,102 +52,12 @@ PAGE = 50  # servers read and decided per step, so a round never blocks the even
 REQUESTS_PER_SECOND = 25.0  # half of Discord's global 50/s, leaving room for commands
 
 
-@dataclass(frozen=True, slots=True)
-class Sent:
-    """Where a post landed, and a note if part of it (the thread) did not work."""
-
-    channel_id: int
-    message_id: int
-    note: str | None = None
-
-
-class Delivery(Protocol):
-    """What the scheduler needs from Discord; every method raises DeliveryError on failure."""
-
-    async def check(self, schedule: ServerSchedule) -> None:
-        """Raise unless the bot can post in the server's channel (a local check, no request)."""
-
-    async def find(self, schedule: ServerSchedule, channel_id: int, day: date) -> int | None:
-        """Return the id of the bot's post for a date among the channel's recent messages."""
-
-    async def send(self, schedule: ServerSchedule, term: Term, day: date) -> Sent:
-        """Post a term for a date (and open its thread if the server wants one)."""
-
-    async def replace(self, schedule: ServerSchedule, channel_id: int, message_id: int, term: Term, day: date) -> bool:
-        """Show another term in a posted message; False if the message is gone."""
-
-
-class OutcomeKind(StrEnum):
-    """How an attempt ended, for logs and for the admin who asked."""
-
-    POSTED = "posted"
-    FOUND = "found"  # an unconfirmed post turned out to be in the channel
-    REPLACED = "replaced"  # /totd skip edited the day's post
-    ALREADY = "already"  # the date has its post
-    RETRYING = "retrying"
-    PROBLEM = "problem"  # Discord refused; retried hourly or after /totd setup
-    MISSED = "missed"
-    BUSY = "busy"  # another attempt for the date is under way
-    NO_TERMS = "no_terms"
-    NOT_SET_UP = "not_set_up"
-    DISABLED = "disabled"
-    NOTHING = "nothing"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """The result of one step for one server."""
-
-    kind: OutcomeKind
-    day: date | None = None
-    detail: str = ""
-    channel_id: int | None = None
-    message_id: int | None = None
-    retry_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RoundReport:
-    """What one pass over all servers did."""
-
-    servers: int
-    started: int
-    next_wake: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Status:
-    """Everything /totd status shows."""
-
-    schedule: ServerSchedule
-    latest: PostRecord | None
-    last_posted: PostRecord | None
-    next_at: datetime | None
-
-
-class RateLimiter:
-    """Space calls evenly at most `per_second` a second, first come first served."""
-
-    def __init__(self, per_second: float, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._interval = 1.0 / per_second
-        self._monotonic = monotonic
-        self._next = 0.0
-
-    async def wait(self) -> None:
-        """Return when the caller may make its call."""
-        now = self._monotonic()
-        slot = max(now, self._next)
-        self._next = slot + self._interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
-
-
 class TotdScheduler:
     """Post every server's term of the day: one loop, bounded concurrency, one timeout per call."""
 
     def __init__(
         self,
-        db: Database,
+        db: TotdRepository,
         glossary: GlossaryService,
         delivery: Delivery,
         clock: Clock,
@@ -451,26 +359,11 @@ class TotdScheduler:
         async with self._lock(schedule.guild_id):
             now = self._clock()
             old = await self._db.totd_settings(schedule.guild_id)
-            keep = (
-                old is not None
-                and old.enabled
-                and (old.post_time, old.timezone)
-                == (
-                    schedule.post_time,
-                    schedule.timezone,
-                )
-            )
-            saved = ServerSchedule(
-                guild_id=schedule.guild_id,
-                channel_id=schedule.channel_id,
-                post_time=schedule.post_time,
-                timezone=schedule.timezone,
-                catch_up=schedule.catch_up,
-                role_id=schedule.role_id,
-                module=schedule.module,
-                threads=schedule.threads,
-                enabled=True,
-                active_from=old.active_from if keep and old is not None else now,
+            same_time = old is not None and (old.post_time, old.timezone) == (schedule.post_time, schedule.timezone)
+            keep = old is not None and old.enabled and same_time
+            active_from = old.active_from if keep and old is not None else now
+            saved = replace(
+                schedule, enabled=True, active_from=active_from, problem=None, problem_since=None, blocked_until=None
             )
             await self._db.totd_save_settings(saved, now)
         self.wake()
@@ -529,13 +422,7 @@ class TotdScheduler:
                 current = pick_term(guild_id, eligible, state)
             if current is None:
                 return Outcome(OutcomeKind.NO_TERMS, today)
-            same = current.cycle == state.cycle
-            after_skip = CycleState(
-                current.cycle,
-                (state.used - {current.slug}) if same else frozenset(),
-                (state.skipped if same else frozenset()) | {current.slug},
-            )
-            replacement = pick_term(guild_id, eligible, after_skip, exclude={current.slug})
+            replacement = pick_replacement(guild_id, eligible, state, current)
             if replacement is None:
                 return Outcome(OutcomeKind.NO_TERMS, today, "There is no other term to show instead.")
             term = self._glossary.get(replacement.slug)

@@ -1,0 +1,267 @@
+"""The storage interfaces the services depend on, one per feature.
+
+SQLite implements all of them (`bot.db.Database`); a second backend implements the same protocols,
+so services and extensions never know which one is in use. The contract is the docstring of each
+method; `tests/test_repositories.py` checks the SQLite class against every protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from bot.core.glossary import Term
+from bot.core.quiz import AskedQuestion, Question
+from bot.core.review import Queue, StudyCard, StudySettings
+from bot.core.schedule import CycleState, Pick, PostRecord, PostStatus, ServerSchedule
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """A full-text search result."""
+
+    slug: str
+    name: str
+    snippet: str
+
+
+class GlossaryRepository(Protocol):
+    """The glossary, its search and lookup statistics, and the bot's own settings."""
+
+    async def get_meta(self, key: str) -> str | None:
+        """Return a stored setting of the bot itself."""
+        ...
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Store a setting of the bot itself."""
+        ...
+
+    async def replace_glossary(self, terms: Sequence[Term], content_hash: str) -> None:
+        """Swap in a new glossary in one transaction; statistics are untouched."""
+        ...
+
+    async def load_terms(self) -> list[Term]:
+        """Return every term in glossary order, with aliases and related slugs."""
+        ...
+
+    async def search(self, text: str, *, limit: int, offset: int = 0) -> tuple[list[SearchHit], int]:
+        """Rank terms by full-text relevance (name over aliases over definition)."""
+        ...
+
+    async def record_usage(self, lookups: Mapping[str, int], misses: Mapping[str, tuple[str, int]]) -> None:
+        """Add a batch of lookup counts (by slug) and miss counts (by query key: shown query, count) at once."""
+        ...
+
+    async def popular(self, limit: int) -> list[str]:
+        """Return the most looked-up slugs that are still in the glossary."""
+        ...
+
+    async def top_misses(self, limit: int) -> list[tuple[str, int]]:
+        """Return the most frequent queries that matched nothing."""
+        ...
+
+    async def lookup_counts(self) -> tuple[int, int]:
+        """Return (total lookups, total misses)."""
+        ...
+
+
+class TotdRepository(Protocol):
+    """Term-of-the-day settings and the once-per-local-date post records."""
+
+    async def totd_settings(self, guild_id: int) -> ServerSchedule | None:
+        """Return a server's term-of-the-day settings, enabled or not."""
+        ...
+
+    async def totd_save_settings(self, schedule: ServerSchedule, now: datetime) -> None:
+        """Store a server's settings, clear its delivery problem and let an unfinished day retry at once."""
+        ...
+
+    async def totd_set_enabled(self, guild_id: int, enabled: bool, now: datetime) -> bool:
+        """Turn a server's posts on or off; False if it was never set up."""
+        ...
+
+    async def totd_set_problem(self, guild_id: int, problem: str, blocked_until: datetime, now: datetime) -> None:
+        """Record a delivery problem (kept since its first occurrence) and when to try again."""
+        ...
+
+    async def totd_clear_problem(self, guild_id: int, now: datetime) -> None:
+        """Forget a server's delivery problem once a post went through."""
+        ...
+
+    async def totd_schedules(self, after: int, limit: int) -> list[tuple[ServerSchedule, PostRecord | None]]:
+        """Return a page of enabled servers after a guild id, each with its most recent post record."""
+        ...
+
+    async def totd_latest(self, guild_id: int) -> PostRecord | None:
+        """Return a server's post record with the latest local date."""
+        ...
+
+    async def totd_post(self, guild_id: int, day: date) -> PostRecord | None:
+        """Return a server's post record for one local date."""
+        ...
+
+    async def totd_last_posted(self, guild_id: int) -> PostRecord | None:
+        """Return a server's most recent successful post."""
+        ...
+
+    async def totd_history(self, guild_id: int, limit: int) -> list[PostRecord]:
+        """Return a server's post records, newest first."""
+        ...
+
+    async def totd_begin(self, guild_id: int, day: date, pick: Pick, channel_id: int, now: datetime) -> bool:
+        """Record the intent to post a term for a date (status 'sending'); False if the date has a row already."""
+        ...
+
+    async def totd_retake(
+        self, guild_id: int, day: date, expected: PostStatus, pick: Pick, channel_id: int, now: datetime
+    ) -> bool:
+        """Move a date's row from `expected` back to 'sending' for another attempt; False if it changed meanwhile."""
+        ...
+
+    async def totd_mark_posted(
+        self, guild_id: int, day: date, channel_id: int, message_id: int, now: datetime, note: str | None = None
+    ) -> None:
+        """Record that Discord has the date's post."""
+        ...
+
+    async def totd_mark_retry(
+        self, guild_id: int, day: date, status: PostStatus, next_attempt_at: datetime, error: str, now: datetime
+    ) -> None:
+        """Count a failed attempt and set when to try again ('sending' when a post may exist, else 'failed')."""
+        ...
+
+    async def totd_mark_missed(self, guild_id: int, day: date, reason: str, now: datetime) -> None:
+        """Record a date as missed (a posted date stays posted)."""
+        ...
+
+    async def totd_cycle_state(self, guild_id: int) -> CycleState:
+        """Return a server's current cycle, the terms it used and the terms skipped in it."""
+        ...
+
+    async def totd_skip(self, guild_id: int, day: date, skipped: Pick, replacement: Pick, now: datetime) -> None:
+        """Put a skipped term at the end of its cycle and give the date's row (if any) the replacement."""
+        ...
+
+
+class StudyRepository(Protocol):
+    """Decks, reviews, study days and settings."""
+
+    async def study_settings(self, user_id: int) -> StudySettings:
+        """Return a learner's review settings (the defaults when never set)."""
+        ...
+
+    async def study_save_settings(self, user_id: int, settings: StudySettings, now: datetime) -> None:
+        """Store a learner's review settings."""
+        ...
+
+    async def study_server_zone(self, guild_id: int | None) -> str | None:
+        """Return the time zone a server's term of the day uses, if it has one."""
+        ...
+
+    async def study_add_cards(self, user_id: int, slugs: Sequence[str], now: datetime) -> int:
+        """Add terms to a learner's deck as new cards, in the given order; return how many were not there yet."""
+        ...
+
+    async def study_remove_cards(self, user_id: int, slugs: Sequence[str]) -> int:
+        """Remove terms from a learner's deck (their review history stays); return how many were removed."""
+        ...
+
+    async def study_card(self, card_id: int) -> StudyCard | None:
+        """Return one card by id."""
+        ...
+
+    async def study_cards(self, user_id: int) -> list[StudyCard]:
+        """Return every card in a learner's deck, in the order added."""
+        ...
+
+    async def study_queue(self, user_id: int, day_start: datetime) -> Queue:
+        """Return the first learning, review and new card of a learner's deck and today's counts."""
+        ...
+
+    async def study_due_counts(self, user_id: int, learning_until: datetime, day_end: datetime) -> tuple[int, int, int]:
+        """Return how many learning cards are due, review cards are due today, and new cards wait."""
+        ...
+
+    async def study_record_review(
+        self, before: StudyCard, after: StudyCard, grade: int, now: datetime, day: date
+    ) -> bool:
+        """Save a review if the card is still at the version it was reviewed from; False if it moved on."""
+        ...
+
+    async def study_days(self, user_id: int) -> list[date]:
+        """Return the local dates a learner studied on, oldest first."""
+        ...
+
+    async def study_seen(self, user_id: int) -> set[str]:
+        """Return the slugs a learner has met in a review or a quiz."""
+        ...
+
+    async def study_forget(self, user_id: int) -> int:
+        """Delete everything the study features store about a member; return the number of rows removed."""
+        ...
+
+
+class QuizRepository(Protocol):
+    """Quiz questions and answers."""
+
+    async def quiz_create(
+        self,
+        question: Question,
+        *,
+        public: bool,
+        guild_id: int | None,
+        channel_id: int | None,
+        asked_by: int,
+        now: datetime,
+        closes_at: datetime | None,
+    ) -> int:
+        """Store a new question and return its id."""
+        ...
+
+    async def quiz_set_message(self, question_id: int, channel_id: int, message_id: int) -> None:
+        """Remember which message shows a question, so it can be edited when it closes."""
+        ...
+
+    async def quiz_get(self, question_id: int) -> AskedQuestion | None:
+        """Return a stored question."""
+        ...
+
+    async def quiz_answer(
+        self, asked: AskedQuestion, user_id: int, choice: int, correct: bool, points: int, now: datetime, day: date
+    ) -> bool:
+        """Record a member's one answer while the question is open; False if they answered or it closed."""
+        ...
+
+    async def quiz_choice(self, question_id: int, user_id: int) -> int | None:
+        """Return the option a member chose on a question, if they answered it."""
+        ...
+
+    async def quiz_answers(self, question_id: int) -> list[tuple[int, int]]:
+        """Return (member, option) for every answer to a question, first answer first."""
+        ...
+
+    async def quiz_overdue(self, now: datetime, limit: int) -> list[AskedQuestion]:
+        """Return open public questions whose time is up, oldest first."""
+        ...
+
+    async def quiz_next_close(self) -> datetime | None:
+        """Return when the next open question closes."""
+        ...
+
+    async def quiz_close(self, question_id: int, now: datetime) -> bool:
+        """Close a question; False if it was closed already (whoever closes it reveals the tally)."""
+        ...
+
+    async def quiz_prune_practice(self, before: datetime) -> int:
+        """Delete practice questions (and their answers) asked before an instant; return how many."""
+        ...
+
+    async def quiz_leaderboard(self, guild_id: int, since: datetime | None, limit: int) -> list[tuple[int, int]]:
+        """Return (member, points) for a server's best public quiz scores since an instant (or ever)."""
+        ...
+
+    async def quiz_standing(self, guild_id: int, user_id: int, since: datetime | None) -> tuple[int, int | None]:
+        """Return a member's public quiz points in a server since an instant (or ever) and their rank."""
+        ...
