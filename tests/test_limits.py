@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import discord
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -62,3 +65,53 @@ def test_echoed_user_text_cannot_ping_or_format(raw: str):
 def test_clip():
     assert clip("abc", 5) == "abc"
     assert clip("abcdef", 5) == "abcd…"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=200).filter(lambda t: t.split()), st.integers(0, 9999))
+def test_search_page_ids_fit_discord_counting_utf16_and_parse_back(text: str, page: int):
+    from bot.core.ids import utf16_len
+    from bot.exts.glossary import SearchPageButton
+
+    button = SearchPageButton(text, page)
+    assert utf16_len(button.custom_id) <= 100
+    match = re.fullmatch(SearchPageButton.__discord_ui_compiled_template__, button.custom_id)  # type: ignore[attr-defined]
+    assert match is not None and int(match["page"]) == page
+
+
+def test_an_emoji_query_is_cut_by_utf16_units_not_code_points():
+    from bot.core.ids import clip_utf16, custom_id, utf16_len
+
+    query = "🍕" * 92
+    assert len(query) == 92 and utf16_len(query) == 184
+    made = custom_id("tk:search:0:", query)
+    assert utf16_len(made) <= 100 and made.endswith("🍕")
+    assert clip_utf16("a🍕", 2) == "a"  # never half a surrogate pair
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ('id = "' + "x" * 91 + '"', "must be 1-90"),
+        ('id = "safety:stock"', "must be 1-90"),
+        ('id = "Safety-Stock"', "must be 1-90"),
+        ("", "the id made from the name"),
+    ],
+)
+def test_ids_that_would_break_button_ids_fail_validation(tmp_path, entry: str, problem: str):
+    from bot.core.glossary import GlossaryError, load_glossary
+    from tests.conftest import FIXTURE_GLOSSARY, write_glossary
+
+    files = dict(FIXTURE_GLOSSARY)
+    long_name = "A very long term name " * 5
+    name = long_name[:99] if not entry else "Safety stock long"
+    files["22-lean.toml"] += f'''
+        [[terms]]
+        name = "{name.strip()}"
+        {entry}
+        definition = "A made-up entry whose id would not fit a button's custom id, used to test the validator only."
+        related = ["Kanban", "Kaizen"]
+    '''
+    with pytest.raises(GlossaryError) as caught:
+        load_glossary(write_glossary(tmp_path / "g", files))
+    assert any(problem in str(p) for p in caught.value.problems), caught.value.problems

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core.modules import MODULES
+from bot.core.ids import SLUG_MAX, is_slug
 from bot.core.normalize import normalize, slugify
 
 # Limits that keep every entry comfortably inside Discord's embed limits.
@@ -155,6 +156,12 @@ def _read_entry(file: str, module: str, index: int, entry: object, problems: lis
     aliases = _text_list(entry, "aliases", bad)
     related = _text_list(entry, "related", bad)
     slug = _text(entry, "id", bad, required=False) or slugify(name)
+    if name and not is_slug(slug):
+        source = f"id {slug!r}" if "id" in entry else f"the id made from the name ({slug!r})"
+        bad(
+            f"{source} must be 1-{SLUG_MAX} lowercase letters, digits and inner hyphens, "
+            "to fit Discord's button ids; give a shorter `id`"
+        )
     if name and len(name) > NAME_MAX:
         bad(f"name is {len(name)} characters; at most {NAME_MAX}")
     if name and not normalize(name):

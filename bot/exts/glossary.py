@@ -12,6 +12,7 @@ from discord import app_commands, ui
 from discord.ext import commands
 
 from bot.client import TermiBot
+from bot.core.ids import custom_id
 from bot.core.modules import MODULES, module_number
 from bot.errors import SafeItem, UserFacingError
 from bot.exts._ui import (
@@ -72,7 +73,7 @@ class SearchPageButton(
             ui.Button(
                 label=label,
                 style=discord.ButtonStyle.secondary,
-                custom_id=f"tk:search:{page}:{text[:SEARCH_MAX]}",
+                custom_id=custom_id(f"tk:search:{page}:", " ".join(text.split())[:SEARCH_MAX]),
                 disabled=disabled,
             )
         )
