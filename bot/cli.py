@@ -12,6 +12,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.core.cards import card_text
 from bot.core.glossary import GlossaryError, load_glossary
 from bot.core.modules import MODULES
+from bot.core.normalize import scrub
 from bot.db import Database, DatabaseError
 from bot.services.glossary import GlossaryService
 
@@ -143,7 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     search.add_argument("text", nargs="+")
     sub.add_parser("validate", help="check the glossary source files")
     sub.add_parser("stats", help="show glossary size, lookups and the most frequent misses")
-    args = parser.parse_args(argv)
+    # Arguments that are not valid UTF-8 arrive with lone surrogates; show them as U+FFFD instead of crashing.
+    args = parser.parse_args([scrub(arg) for arg in (sys.argv[1:] if argv is None else argv)])
     try:
         settings = load_settings()
         if args.command == "validate":

@@ -88,3 +88,37 @@ def test_dotenv_is_read_but_environment_wins(tmp_path: Path):
     (tmp_path / ".env").write_text("LOG_LEVEL=LOUD\n")
     assert run(tmp_path, "term", "eoq").returncode == 2
     assert run(tmp_path, "term", "eoq", env={"LOG_LEVEL": "INFO"}).returncode == 0
+
+
+def test_arguments_that_are_not_utf8_get_an_answer_not_a_traceback(tmp_path: Path):
+    base = {k: v for k, v in os.environ.items() if k not in {"DISCORD_TOKEN", "DEV_GUILD_ID"}}
+    base.update({"DATABASE_PATH": str(tmp_path / "tk.db"), "GLOSSARY_DIR": str(write_glossary(tmp_path / "g"))})
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "term", b"caf\xe9 latte"],  # Latin-1 bytes, invalid UTF-8
+        capture_output=True,
+        env=base,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert result.returncode == 1 and b"Traceback" not in result.stderr, result.stderr
+    assert "caf\ufffd latte" in result.stdout.decode()
+
+
+def test_a_database_from_a_newer_version_is_refused_by_the_cli_and_run(tmp_path: Path):
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "tk.db")
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    for args in (("term", "backlog"), ("run",)):
+        result = run(tmp_path, *args)
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert "newer TermiKnowledge" in result.stderr and "nothing was changed" in result.stderr
+
+
+def test_a_folder_as_database_path_gets_a_clear_message(tmp_path: Path):
+    (tmp_path / "folder").mkdir()
+    result = run(tmp_path, "run", env={"DATABASE_PATH": str(tmp_path / "folder")})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "is a folder" in result.stderr

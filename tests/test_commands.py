@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -182,3 +183,16 @@ async def test_command_error_is_ephemeral_not_a_traceback(h: Harness, monkeypatc
     call = await h.command("term", name="backlog")
     assert call.ephemeral
     assert "Something went wrong" in call.data["content"] and "secret" not in call.data["content"]
+
+
+async def test_a_lone_surrogate_gets_one_friendly_miss_and_is_recorded_readably(h: Harness, service: GlossaryService):
+    call = await h.command("term", name="pizza \ud800 slice")
+    assert call.ephemeral and "couldn't find" in call.data["content"]
+    await h.settle()
+    assert h.recorder.queue.empty(), "no second 'Something went wrong' reply"
+    assert await service.flush_stats() == 1
+    assert await service.db.top_misses(5) == [("pizza \ufffd slice", 1)]
+    searched = await h.command("search", text="\udfff kanban")
+    assert searched.body["type"] == 5  # deferred, then answered without an error
+    follow = await h.next_call()
+    assert "Something went wrong" not in json.dumps(follow.body)

@@ -432,3 +432,28 @@ async def test_every_custom_id_fits_and_matches_its_template(h: StudyHarness):
     ids.append(f"tk:forget:{10**19}:y")
     assert all(len(i) <= 100 for i in ids)
     assert re.fullmatch(_study.AddToDeckButton.__discord_ui_compiled_template__, ids[0])  # type: ignore[attr-defined]
+
+
+async def test_a_database_locked_by_another_process_answers_inside_discords_window(h: StudyHarness):
+    """Another program holds an exclusive lock: writes fail fast and politely, reads still answer."""
+    import sqlite3
+    import time
+
+    await h.command("deck", sub="add", term="backlog")
+    other = sqlite3.connect(h.bot.db.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        started = time.monotonic()
+        added = await h.command("deck", sub="add", term="kanban")
+        assert time.monotonic() - started < 2.5, "the answer must beat Discord's 3-second window"
+        assert added.ephemeral and "busy" in added.data["content"]
+        started = time.monotonic()
+        listed = await h.command("deck", sub="list")
+        progress = await h.command("progress")
+        assert time.monotonic() - started < 1.0, "reads do not queue behind the lock"
+        assert listed.embeds[0]["title"] == "Your deck" and progress.embeds[0]["title"] == "Your progress"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    added = await h.command("deck", sub="add", term="kanban")
+    assert "Added 1 card(s)" in added.data["content"]

@@ -430,7 +430,7 @@ async def test_disable_turns_it_off_and_keeps_history(h: TotdHarness):
 
 async def test_help_lists_the_term_of_the_day(h: TotdHarness):
     call = await h.command("help")
-    assert "/totd show" in call.embeds[0]["description"]
+    assert "/today" in call.embeds[0]["description"]
     assert "/totd setup" in call.embeds[0]["description"]
 
 
@@ -504,3 +504,13 @@ def test_extra_buttons_beyond_a_full_row_are_dropped_not_fatal(service):
     rows = [[c["custom_id"] for c in row["components"]] for row in view.to_components()]
     assert rows[0] == ["tk:rel:kaizen", "tk:rel:safety-stock"]
     assert len(rows) == 2 and len(rows[1]) == 5
+
+
+async def test_admin_commands_are_hidden_from_members_and_today_is_for_everyone(h: TotdHarness):
+    payload = {c["name"]: c for c in (cmd.to_dict(h.bot.tree) for cmd in h.bot.tree.get_commands())}
+    assert int(payload["totd"]["default_member_permissions"]) == discord.Permissions(manage_guild=True).value
+    assert payload["today"]["default_member_permissions"] is None
+    refused = await h.totd("status", permissions="0")  # a member who reached it anyway: checked server-side
+    assert refused[0].ephemeral and "Manage Server" in refused[0].data["content"]
+    answer = await h.command("today")
+    assert answer.ephemeral and "no term of the day yet" in answer.data["content"]

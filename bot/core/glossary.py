@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.core.modules import MODULES
 from bot.core.ids import SLUG_MAX, is_slug
+from bot.core.modules import MODULES
 from bot.core.normalize import normalize, slugify
 
 # Limits that keep every entry comfortably inside Discord's embed limits.

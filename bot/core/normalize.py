@@ -189,6 +189,13 @@ def _word(word: str) -> str:
     return singular(_british_to_american(word))
 
 
+def scrub(text: str) -> str:
+    """Replace what cannot be encoded as UTF-8 (lone surrogates from broken clients or argv) with U+FFFD."""
+    if text.isascii():
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 def fold(text: str) -> str:
     """Lower-case, strip accents and turn `&` into `and`, keeping the words."""
     text = unicodedata.normalize("NFKD", text)

@@ -87,7 +87,7 @@ class Database(TotdQueries, QuizQueries):
 
     @classmethod
     async def open(
-        cls, path: Path, *, busy_timeout: float = 2.0, clock: Clock = utc_now, migrate_to: int | None = None
+        cls, path: Path, *, busy_timeout: float = 1.5, clock: Clock = utc_now, migrate_to: int | None = None
     ) -> Database:
         """Open (creating if needed) and migrate the database at `path`.
 

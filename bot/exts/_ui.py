@@ -13,6 +13,7 @@ from discord import ui
 from bot.core.cards import TermCard
 from bot.core.glossary import Term
 from bot.core.modules import MODULES, find_module, module_number
+from bot.core.normalize import scrub
 from bot.errors import SafeItem, UserFacingError, reply_ephemeral
 from bot.exts._study import AddToDeckButton
 
@@ -34,7 +35,7 @@ def clip(text: str, limit: int) -> str:
 
 def quote_user_text(text: str, limit: int = 100) -> str:
     """Make user-typed text safe to echo: no markdown, no mentions, bounded length."""
-    text = " ".join(text.split())
+    text = " ".join(scrub(text).split())
     text = discord.utils.escape_mentions(discord.utils.escape_markdown(clip(text, limit)))
     return text or "(empty)"
 

@@ -19,7 +19,7 @@ HELP_TEXT = (
     "`/browse [module]` — page through the 30 modules.\n"
     "`/random [module]` — a random term to test yourself.\n"
     "\n**Term of the day**\n"
-    "`/totd show` — today's term in this server.\n"
+    "`/today` — today's term of the day in this server.\n"
     "Admins (Manage Server): `/totd setup time timezone [channel]` posts a term every day at that "
     "local time; also `/totd status`, `/totd post` (post now), `/totd skip` (another term today) "
     "and `/totd disable`.\n"

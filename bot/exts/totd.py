@@ -159,8 +159,12 @@ def _text_channel(channel: object) -> discord.TextChannel:
 class TermOfTheDay(commands.Cog):
     """Post one glossary term every day in each server that sets it up."""
 
+    # Discord hides the admin group from members without Manage Server; every subcommand still checks it.
     totd = app_commands.Group(
-        name="totd", description="Term of the day: one glossary term posted every day", guild_only=True
+        name="totd",
+        description="Term of the day: one glossary term posted every day (admins)",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
     )
 
     def __init__(self, bot: TermiBot) -> None:
@@ -289,8 +293,16 @@ class TermOfTheDay(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         return module_choices(current)
 
+    @app_commands.command(name="today", description="Today's term of the day in this server")
+    @app_commands.guild_only()
+    async def today(self, interaction: discord.Interaction[TermiBot]) -> None:
+        await self._show_today(interaction)
+
     @totd.command(name="show", description="Today's term of the day in this server")
     async def show(self, interaction: discord.Interaction[TermiBot]) -> None:
+        await self._show_today(interaction)
+
+    async def _show_today(self, interaction: discord.Interaction[TermiBot]) -> None:
         guild_id = interaction.guild_id
         assert guild_id is not None
         schedule, record, next_at = await self.scheduler.today(guild_id)

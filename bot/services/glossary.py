@@ -13,6 +13,7 @@ from bot.core.cards import TermCard, term_card
 from bot.core.glossary import GlossaryError, Term, content_hash, load_glossary, source_files
 from bot.core.matching import CHOICES_MAX, Choice, Indexed, Matcher, Resolution, clean_query
 from bot.core.modules import MODULES
+from bot.core.normalize import scrub
 from bot.db.repositories import GlossaryRepository, SearchHit
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class GlossaryService:
 
     def resolve(self, query: str) -> Resolution:
         """Match a query without touching the database (fast; safe in autocomplete)."""
-        return self._matcher.resolve(query[:200])
+        return self._matcher.resolve(scrub(query[:200]))
 
     def complete(self, query: str) -> list[Choice]:
         """Return autocomplete choices; an empty query offers popular or core terms."""
@@ -101,6 +102,7 @@ class GlossaryService:
 
     def record(self, query: str, resolution: Resolution) -> None:
         """Count a lookup, or a miss when nothing was close, in memory; `flush_stats` writes the counts."""
+        query = scrub(query)
         if resolution.match is not None:
             self._lookups[resolution.match.slug] += 1
         elif not resolution.suggestions and (key := clean_query(query)[:200]):
@@ -153,7 +155,7 @@ class GlossaryService:
 
     async def search(self, text: str, *, page: int, per_page: int) -> tuple[list[SearchHit], int]:
         """Full-text search, one page at a time; returns the hits and the total count."""
-        return await self.db.search(text, limit=per_page, offset=page * per_page)
+        return await self.db.search(scrub(text), limit=per_page, offset=page * per_page)
 
 
 def _source_hash(source: Path) -> str | None:
