@@ -73,7 +73,7 @@ def shoot(tab: Any, name: str) -> None:
 
 
 def results(tab: Any) -> list[str]:
-    return tab.locator("#search-results li[role=option] a").all_inner_texts()
+    return tab.locator("#search-results [role=option] .name").all_inner_texts()
 
 
 def type_query(tab: Any, text: str) -> None:
@@ -89,14 +89,14 @@ def test_typo_search_finds_the_term_and_the_result_opens_it(page: Any, site_url:
     # The index loads lazily: nothing is fetched before the search box is focused.
     assert page.evaluate("typeof window.MiniSearch") == "undefined"
     type_query(page, "econmic order quanity")
-    page.wait_for_function("document.querySelectorAll('#search-results li[role=option] a').length > 0")
+    page.wait_for_function("document.querySelectorAll('#search-results a[role=option]').length > 0")
     page.wait_for_timeout(150)
     found = results(page)
     assert found[0] == "Economic order quantity", found
     box = page.get_by_label("Search the glossary")
     assert box.get_attribute("aria-expanded") == "true"
     shoot(page, "search")
-    page.get_by_role("option").filter(has_text="Economic order quantity").first.get_by_role("link").click()
+    page.get_by_role("option", name="Economic order quantity").first.click()
     page.wait_for_url("**/terms/economic-order-quantity/")
     assert page.locator("h1").inner_text() == "Economic order quantity"
     definition = page.locator("p.definition").inner_text()
@@ -120,7 +120,7 @@ def test_search_ranking(page: Any, site_url: str):
     firsts = {}
     for query, _ in RANKING:
         type_query(page, query)
-        page.wait_for_function("document.querySelectorAll('#search-results li[role=option] a').length > 0")
+        page.wait_for_function("document.querySelectorAll('#search-results a[role=option]').length > 0")
         page.wait_for_timeout(100)
         firsts[query] = results(page)[0]
     assert firsts == dict(RANKING)
@@ -129,9 +129,9 @@ def test_search_ranking(page: Any, site_url: str):
 def test_definition_hits_rank_below_name_hits_and_nonsense_finds_nothing(page: Any, site_url: str):
     page.goto(site_url)
     type_query(page, "bullwhip")
-    page.wait_for_function("document.querySelectorAll('#search-results li[role=option] a').length > 1")
+    page.wait_for_function("document.querySelectorAll('#search-results a[role=option]').length > 1")
     page.wait_for_timeout(100)
-    metas = page.locator("#search-results li[role=option] .meta").all_inner_texts()
+    metas = page.locator("#search-results [role=option] .meta").all_inner_texts()
     assert results(page)[0] == "Bullwhip effect"
     flags = [meta == "mentioned in the definition" for meta in metas]
     assert any(flags) and flags == sorted(flags)  # name matches first, then definition mentions
@@ -146,14 +146,14 @@ def test_keyboard_only(page: Any, site_url: str):
     page.keyboard.press("Tab")  # the skip link comes first
     assert page.evaluate("document.activeElement.className") == "skip"
     type_query(page, "eoq")
-    page.wait_for_function("document.querySelectorAll('#search-results li[role=option] a').length > 2")
+    page.wait_for_function("document.querySelectorAll('#search-results a[role=option]').length > 2")
     page.wait_for_timeout(100)
     box = page.get_by_label("Search the glossary")
     box.press("ArrowDown")
     box.press("ArrowDown")
     active = box.get_attribute("aria-activedescendant")
     assert active == "search-option-1"
-    second = page.locator(f"#{active} a").inner_text()
+    second = page.locator(f"#{active} .name").inner_text()
     assert page.locator(f"#{active}").get_attribute("aria-selected") == "true"
     box.press("ArrowUp")
     assert box.get_attribute("aria-activedescendant") == "search-option-0"
@@ -180,7 +180,7 @@ def test_phone_layout_has_no_horizontal_scroll(browser: Any, site_url: str):
             assert no_horizontal_scroll(tab), path
         tab.goto(site_url + "terms/total-relevant-cost/")
         type_query(tab, "econmic order quanity")
-        tab.wait_for_function("document.querySelectorAll('#search-results li[role=option] a').length > 0")
+        tab.wait_for_function("document.querySelectorAll('#search-results a[role=option]').length > 0")
         assert no_horizontal_scroll(tab)
         shoot(tab, "phone-search")
         tab.goto(site_url + "terms/economic-order-quantity/")

@@ -220,20 +220,25 @@
     }
     hits.forEach(function (hit, position) {
       var row = data.terms[hit.id];
+      // The link itself is the option, so the list holds no interactive content inside options.
       var item = document.createElement("li");
-      item.id = "search-option-" + position;
-      item.setAttribute("role", "option");
-      item.setAttribute("aria-selected", "false");
+      item.setAttribute("role", "none");
       var link = document.createElement("a");
+      link.id = "search-option-" + position;
+      link.setAttribute("role", "option");
+      link.setAttribute("aria-selected", "false");
       link.href = root + termPath(row[5]);
       link.tabIndex = -1;
-      link.textContent = row[0];
+      var name = document.createElement("span");
+      name.className = "name";
+      name.textContent = row[0];
       var meta = document.createElement("span");
       meta.className = "meta";
       meta.textContent = hit.via === "definition" ? "mentioned in the definition"
         : (hit.via ? "also " + hit.via + " · " : "") + data.modules[row[4] - 1];
+      link.appendChild(name);
+      link.appendChild(meta);
       item.appendChild(link);
-      item.appendChild(meta);
       list.appendChild(item);
     });
     if (hits.length) say(hits.length + (hits.length === 1 ? " result" : " results") + "; arrow keys to choose.");
@@ -242,7 +247,7 @@
   }
 
   function highlight(position) {
-    var items = list.querySelectorAll("li[id]");
+    var items = list.querySelectorAll("[role=option][id]");
     items.forEach(function (item, i) { item.setAttribute("aria-selected", i === position ? "true" : "false"); });
     active = position;
     if (position >= 0 && items[position]) {
