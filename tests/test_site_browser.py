@@ -153,6 +153,7 @@ def test_keyboard_only(page: Any, site_url: str):
     box.press("ArrowDown")
     active = box.get_attribute("aria-activedescendant")
     assert active == "search-option-1"
+    shoot(page, "search-keyboard")
     second = page.locator(f"#{active} .name").inner_text()
     assert page.locator(f"#{active}").get_attribute("aria-selected") == "true"
     box.press("ArrowUp")

@@ -152,3 +152,16 @@ def test_search_index_rows(terms: list[Term]):
     assert not set(listed) & {"and", "the", "sales", "planning", "a"}
     eoq = rows["Economic order quantity"]
     assert "eoq" in eoq[2].split() and "economiclotsize" in eoq[2].split()
+
+
+def test_shipped_term_urls_do_not_move():
+    """Links already shared must keep working: these addresses are the contract with the bot's cards."""
+    from bot.config import default_glossary_dir
+
+    slugs = {t.name: t.slug for t in load_glossary(default_glossary_dir())}
+    base = "https://glossary.example.org"
+    assert term_url(base, slugs["Economic order quantity"]) == f"{base}/terms/economic-order-quantity/"
+    assert term_url(base, slugs["Sales and operations planning"]) == f"{base}/terms/sales-and-operations-planning/"
+    assert term_url(base, slugs["Just-in-time"]) == f"{base}/terms/just-in-time/"
+    assert term_url(base, slugs["ISO 9001"]) == f"{base}/terms/iso-9001/"
+    assert all(re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug) for slug in slugs.values())
