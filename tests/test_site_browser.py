@@ -84,15 +84,20 @@ def type_query(tab: Any, text: str) -> None:
 
 
 def test_typo_search_finds_the_term_and_the_result_opens_it(page: Any, site_url: str):
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     page.goto(site_url)
     assert page.title().startswith("View All")
     # The index loads lazily: nothing is fetched before the search box is focused.
+    page.wait_for_load_state("networkidle")
     assert page.evaluate("typeof window.MiniSearch") == "undefined"
+    assert not [url for url in requested if "search-index" in url or "minisearch" in url]
     type_query(page, "econmic order quanity")
     page.wait_for_function("document.querySelectorAll('#search-results a[role=option]').length > 0")
     page.wait_for_timeout(150)
     found = results(page)
     assert found[0] == "Economic order quantity", found
+    assert sum(url.endswith("/search-index.json") for url in requested) == 1
     box = page.get_by_label("Search the glossary")
     assert box.get_attribute("aria-expanded") == "true"
     shoot(page, "search")
