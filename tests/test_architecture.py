@@ -36,3 +36,13 @@ def test_sql_lives_only_in_the_database_package():
 def test_package_import_has_no_side_effects():
     source = (BOT / "__init__.py").read_text(encoding="utf-8")
     assert imports(BOT / "__init__.py") == set(), source
+
+
+def test_site_builder_has_no_discord_or_database_imports():
+    # The site is built from the glossary files alone: no bot, no database, no network.
+    for path in (BOT / "site").rglob("*.py"):
+        bad = {name for name in imports(path) if name.split(".")[0] in {"discord", "aiosqlite", "sqlite3"}}
+        bad |= {name for name in imports(path) if name.startswith(("bot.db", "bot.exts", "bot.client", "bot.service"))}
+        assert not bad, f"{path.name} imports {bad}"
+    # bot.config imports the URL helpers; they must stay light (no Jinja2 at bot start-up).
+    assert imports(BOT / "site" / "urls.py") <= {"__future__", "urllib.parse", "bot.core.modules", "bot.core.normalize"}
