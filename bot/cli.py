@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.cards import card_text
@@ -15,6 +17,7 @@ from bot.core.modules import MODULES
 from bot.core.normalize import scrub
 from bot.db import Database, DatabaseError
 from bot.services.glossary import GlossaryService
+from bot.site.urls import is_site_url
 
 NO_TOKEN_HELP = """\
 TermiKnowledge needs a Discord bot token to connect, and none was found.
@@ -112,6 +115,35 @@ def _validate(settings: Settings) -> int:
     return 0
 
 
+def _site(settings: Settings, out_dir: Path, base_url: str | None) -> int:
+    from bot.site.build import SiteError, build_site  # Jinja2 is imported only to build the site
+
+    base = base_url or settings.site_url
+    if base is not None and not is_site_url(base):
+        print(f"--base-url must be an http:// or https:// address, got {base!r}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    terms = load_glossary(settings.glossary_dir)
+    try:
+        report = build_site(terms, out_dir, base)
+    except SiteError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    seconds = time.perf_counter() - started
+    print(
+        f"Wrote {report.pages} pages ({report.files} files, {report.total_bytes / 1e6:.1f} MB; "
+        f"search index {report.index_bytes / 1e3:.0f} kB) to {out_dir} in {seconds:.1f} s"
+    )
+    if base is None:
+        print(
+            "No --base-url or SITE_URL given: canonical links and the sitemap use root-relative addresses.\n"
+            "Pass the address the folder will be published at for absolute ones.",
+            file=sys.stderr,
+        )
+    print(f"Preview: python3 -m http.server --directory {out_dir} 8000, then open http://127.0.0.1:8000/")
+    return 0
+
+
 async def _prepare(settings: Settings) -> None:
     async with _glossary(settings) as service:
         terms = len(service)
@@ -144,12 +176,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     search.add_argument("text", nargs="+")
     sub.add_parser("validate", help="check the glossary source files")
     sub.add_parser("stats", help="show glossary size, lookups and the most frequent misses")
+    site = sub.add_parser("site", help="write the glossary as a static web site")
+    site.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder to write (emptied if an earlier build)")
+    site.add_argument("--base-url", help="address the folder is published at (default: SITE_URL)")
     # Arguments that are not valid UTF-8 arrive with lone surrogates; show them as U+FFFD instead of crashing.
     args = parser.parse_args([scrub(arg) for arg in (sys.argv[1:] if argv is None else argv)])
     try:
         settings = load_settings()
         if args.command == "validate":
             return _validate(settings)
+        if args.command == "site":
+            return _site(settings, args.out_dir, args.base_url)
         if args.command == "term":
             return asyncio.run(_term(settings, " ".join(args.query)))
         if args.command == "search":

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.site.urls import is_site_url
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -45,6 +47,8 @@ class Settings:
     api_base: str | None = None
     # Only for end-to-end tests: the bot's clock starts at this instant and runs on from there.
     clock_start: datetime | None = None
+    # Where the static glossary site is published (`termiknowledge site`), for links to term pages.
+    site_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -59,6 +63,9 @@ class Settings:
         if level not in _LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, got {level!r}")
         clock_start = _clock_start(environ.get("CLOCK_START", "").strip())
+        site_url = (environ.get("SITE_URL") or "").strip() or None
+        if site_url is not None and not is_site_url(site_url):
+            raise ConfigError(f"SITE_URL must be an http:// or https:// address, got {site_url!r}")
         return cls(
             token=token,
             database_path=Path(db).expanduser() if db else default_database_path(environ),
@@ -67,6 +74,7 @@ class Settings:
             log_level=level,
             api_base=(environ.get("DISCORD_API_BASE") or "").strip().rstrip("/") or None,
             clock_start=clock_start,
+            site_url=site_url,
         )
 
 

@@ -120,3 +120,18 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 async def service(db: Database, glossary_dir: Path) -> GlossaryService:
     loaded, _ = await GlossaryService.load(db, glossary_dir)
     return loaded
+
+
+SITE_BASE_URL = "https://glossary.example.org/tk"
+
+
+@pytest.fixture(scope="session")
+def shipped_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The static site built once from the shipped glossary (read-only for the tests that share it)."""
+    from bot.config import default_glossary_dir
+    from bot.core.glossary import load_glossary
+    from bot.site.build import build_site
+
+    out = tmp_path_factory.mktemp("site") / "public"
+    build_site(load_glossary(default_glossary_dir()), out, SITE_BASE_URL)
+    return out

@@ -100,3 +100,13 @@ def test_no_file_in_the_package_is_over_450_lines():
 def test_cogs_and_components_call_services_not_each_other():
     for path in (BOT / "exts").rglob("*.py"):
         assert "get_cog(" not in path.read_text(encoding="utf-8"), f"{path.name} reaches into another cog"
+
+
+def test_site_builder_has_no_discord_or_database_imports():
+    # The site is built from the glossary files alone: no bot, no database, no network.
+    for path in (BOT / "site").rglob("*.py"):
+        bad = {name for name in imports(path) if name.split(".")[0] in {"discord", "aiosqlite", "sqlite3"}}
+        bad |= {name for name in imports(path) if name.startswith(("bot.db", "bot.exts", "bot.client", "bot.service"))}
+        assert not bad, f"{path.name} imports {bad}"
+    # bot.config imports the URL helpers; they must stay light (no Jinja2 at bot start-up).
+    assert imports(BOT / "site" / "urls.py") <= {"__future__", "urllib.parse", "bot.core.modules", "bot.core.normalize"}

@@ -198,8 +198,9 @@ def scrub(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and turn `&` into `and`, keeping the words."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # ASCII has no accents to strip; most of the glossary is ASCII
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold().replace("&", " and ").replace("'", "").replace("\u2019", "")
     text = _PUNCT.sub(" ", text).replace("_", " ")
     return _SPACES.sub(" ", text).strip()

@@ -1,0 +1,1 @@
+"""The glossary as a static web site: page model, URL scheme and builder."""
