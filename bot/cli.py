@@ -46,7 +46,7 @@ The offline commands (`termiknowledge term ...`, `termiknowledge search ...`) wo
 async def _glossary(settings: Settings) -> AsyncIterator[GlossaryService]:
     """Open the database, load the glossary, and close the database afterwards."""
     async with await Database.open(settings.database_path) as db:
-        service, report = await GlossaryService.load(db, settings.glossary_dir)
+        service, report = await GlossaryService.load(db, settings.glossary_dir, site_url=settings.site_url)
         for problem in report.problems[:10]:
             print(f"warning: {problem}", file=sys.stderr)
         yield service

@@ -33,7 +33,7 @@ async def run(settings: Settings) -> None:
         # The test harness points the client at a fake Discord on loopback.
         Route.BASE = settings.api_base
     async with await Database.open(settings.database_path) as db:
-        glossary, report = await GlossaryService.load(db, settings.glossary_dir)
+        glossary, report = await GlossaryService.load(db, settings.glossary_dir, site_url=settings.site_url)
         log.info("Glossary ready: %d terms (reloaded from source: %s)", report.terms, report.reloaded)
         # The index lives as long as the process: keep the collector from rescanning it (~13 ms pauses).
         gc.collect()

@@ -196,3 +196,21 @@ async def test_a_lone_surrogate_gets_one_friendly_miss_and_is_recorded_readably(
     assert searched.body["type"] == 5  # deferred, then answered without an error
     follow = await h.next_call()
     assert "Something went wrong" not in json.dumps(follow.body)
+
+
+async def test_cards_link_to_the_web_glossary_and_help_names_it_when_site_url_is_set(
+    tmp_path: Path, service: GlossaryService
+):
+    site = "https://glossary.invalid/tk"
+    service.site_url = site
+    settings = Settings(token="x", database_path=tmp_path / "tk.db", glossary_dir=tmp_path / "g", site_url=site)
+    async with harness(settings, service) as h:
+        card = await h.command("term", name="EOQ")
+        assert card.embeds[0]["url"] == f"{site}/terms/economic-order-quantity/"
+        helped = await h.command("help")
+        assert site in helped.embeds[0]["description"]
+
+
+async def test_cards_have_no_link_without_a_site(h: Harness):
+    card = await h.command("term", name="EOQ")
+    assert "url" not in card.embeds[0]

@@ -21,9 +21,10 @@ class TermCard:
     aliases: tuple[str, ...]
     module: str  # "7. Material Requirements Planning"
     related: tuple[tuple[str, str], ...]  # (slug, name) of the related terms still in the glossary
+    url: str | None = None  # the term's page on the published web glossary, if there is one
 
 
-def term_card(term: Term, name_of: Callable[[str], str | None]) -> TermCard:
+def term_card(term: Term, name_of: Callable[[str], str | None], url: str | None = None) -> TermCard:
     """Build a term's card; `name_of` turns a related slug into a name (None when it left the glossary)."""
     related = tuple((slug, name) for slug in term.related if (name := name_of(slug)) is not None)
     return TermCard(
@@ -34,6 +35,7 @@ def term_card(term: Term, name_of: Callable[[str], str | None]) -> TermCard:
         aliases=term.aliases,
         module=f"{module_number(term.module)}. {term.module}",
         related=related,
+        url=url,
     )
 
 
@@ -48,4 +50,6 @@ def card_text(card: TermCard, width: int = 88) -> str:
     lines.append(f"Module: {card.module}")
     if card.related:
         lines.append("Related: " + ", ".join(name for _, name in card.related))
+    if card.url:
+        lines.append(f"Web: {card.url}")
     return "\n".join(lines)

@@ -47,7 +47,9 @@ def card_embed(
     sections: Sequence[str] = ("example", "aliases", "module", "related"),
 ) -> discord.Embed:
     """Render a term card as an embed that fits Discord's limits, with the chosen sections as fields."""
-    embed = discord.Embed(title=clip(card.name, 256), description=clip(card.definition, 4096), colour=BRAND)
+    embed = discord.Embed(
+        title=clip(card.name, 256), description=clip(card.definition, 4096), colour=BRAND, url=card.url
+    )
     if heading:
         embed.set_author(name=clip(heading, 256))
     if "example" in sections and card.example:

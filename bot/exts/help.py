@@ -50,7 +50,10 @@ class Help(commands.Cog):
 
     @app_commands.command(name="help", description="What TermiKnowledge does and how to use it")
     async def help(self, interaction: discord.Interaction[TermiBot]) -> None:
-        embed = discord.Embed(title="TermiKnowledge", description=HELP_TEXT, colour=BRAND)
+        text = HELP_TEXT
+        if self.bot.settings.site_url:
+            text += f"\n**On the web**\nEvery term, searchable, with a page to share: {self.bot.settings.site_url}\n"
+        embed = discord.Embed(title="TermiKnowledge", description=text, colour=BRAND)
         embed.set_footer(text=f"{len(self.bot.glossary)} terms in 30 modules")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

@@ -15,6 +15,7 @@ from bot.core.matching import CHOICES_MAX, Choice, Indexed, Matcher, Resolution,
 from bot.core.modules import MODULES
 from bot.core.normalize import scrub
 from bot.db.repositories import GlossaryRepository, SearchHit
+from bot.site.urls import term_url
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,11 @@ class LoadReport:
 class GlossaryService:
     """Look terms up, autocomplete, search and browse; count lookups and misses."""
 
-    def __init__(self, db: GlossaryRepository, terms: list[Term], starters: list[str]) -> None:
+    def __init__(
+        self, db: GlossaryRepository, terms: list[Term], starters: list[str], site_url: str | None = None
+    ) -> None:
         self.db = db
+        self.site_url = site_url
         self._terms = {term.slug: term for term in terms}
         self._by_module: dict[str, list[Term]] = {module: [] for module in MODULES}
         for term in terms:
@@ -43,7 +47,9 @@ class GlossaryService:
         self._misses: dict[str, tuple[str, int]] = {}
 
     @classmethod
-    async def load(cls, db: GlossaryRepository, source: Path) -> tuple[GlossaryService, LoadReport]:
+    async def load(
+        cls, db: GlossaryRepository, source: Path, *, site_url: str | None = None
+    ) -> tuple[GlossaryService, LoadReport]:
         """Sync the database with the source files when they changed, then build the index.
 
         A malformed source leaves the previous glossary in place; with no previous glossary
@@ -68,7 +74,7 @@ class GlossaryService:
                 log.info("Loaded %d glossary terms from %s", len(parsed), source)
                 report = LoadReport(reloaded=True, terms=len(parsed))
         terms = await db.load_terms()
-        service = cls(db, terms, await db.popular(CHOICES_MAX))
+        service = cls(db, terms, await db.popular(CHOICES_MAX), site_url)
         return service, LoadReport(report.reloaded, len(terms), report.problems)
 
     def __len__(self) -> int:
@@ -80,7 +86,7 @@ class GlossaryService:
 
     def card(self, term: Term) -> TermCard:
         """Return a term's card (its related terms named, those that left the glossary dropped)."""
-        return term_card(term, self._name_of)
+        return term_card(term, self._name_of, term_url(self.site_url, term.slug))
 
     def _name_of(self, slug: str) -> str | None:
         term = self._terms.get(slug)
