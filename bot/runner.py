@@ -17,6 +17,7 @@ from bot.client import TermiBot
 from bot.config import Settings
 from bot.core.timezones import Clock, utc_now
 from bot.db import Database
+from bot.logs import setup_logging
 from bot.services.glossary import GlossaryService
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ class TokenRejectedError(Exception):
 
 async def run(settings: Settings) -> None:
     """Connect to Discord and serve until closed or signalled."""
-    discord.utils.setup_logging(level=getattr(logging, settings.log_level))
+    setup_logging(settings.log_level, secrets=(settings.token or "",))
     if settings.api_base:
         # The test harness points the client at a fake Discord on loopback.
         Route.BASE = settings.api_base

@@ -35,6 +35,8 @@ async def test_a_500_on_the_callback_is_retried(fake: FakeDiscord, launcher: Lau
     assert reply.latency >= 1.0, "discord.py waits a second before retrying a 5xx"
     await bot.wait_for_log(rf"Webhook ID {handle.id} with POST .*/callback.* has returned status code 500")
     await _still_answers(fake, bot)
+    assert handle.token not in bot.log and fake.token not in bot.log, "tokens are redacted even at DEBUG"
+    assert "[redacted]" in bot.log
 
 
 async def test_a_429_on_the_callback_waits_retry_after(fake: FakeDiscord, bot: BotProcess) -> None:
