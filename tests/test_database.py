@@ -11,6 +11,8 @@ from bot.db.database import fts_query, migrations
 from bot.services.glossary import GlossaryService
 from tests.conftest import FIXTURE_GLOSSARY, write_glossary
 
+SHIPPED = Path(__file__).resolve().parents[1] / "data" / "glossary"
+
 
 async def test_migrates_an_empty_file_to_the_latest_version(tmp_path: Path):
     path = tmp_path / "nested" / "dir" / "tk.db"
@@ -251,3 +253,42 @@ async def test_statistics_that_cannot_be_written_are_kept_for_the_next_flush(db:
     assert await service.flush_stats() == 5
     assert await db.lookup_counts() == (4, 1)
     assert await db.top_misses(5) == [("flux capacitor", 1)]
+
+
+async def test_a_healthy_database_passes_integrity_check_with_a_plain_ok(tmp_path: Path):
+    """SQLite 3.40 reported false NULL values on the WITHOUT ROWID glossary link tables."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from bot.core.quiz import Question, QuizMode
+    from bot.core.schedule import Pick
+
+    now = datetime(2026, 5, 9, 6, 30, tzinfo=UTC)
+    path = tmp_path / "tk.db"
+    async with await Database.open(path) as db:
+        service, _ = await GlossaryService.load(db, SHIPPED)
+        service.record("eoq", service.resolve("eoq"))
+        service.record("flux capacitor", service.resolve("flux capacitor"))
+        await service.flush_stats()
+        await db.set_meta("k", "v")
+        await db.totd_begin(1, date(2026, 5, 9), Pick("kanban", 0), 3, now)
+        await db.study_add_cards(7, ["kanban", "backlog"], now)
+        question = Question("kanban", QuizMode.DEFINITION, ("kanban", "backlog", "safety-stock", "eoq"), 0)
+        asked = await db.quiz_get(
+            await db.quiz_create(
+                question,
+                public=True,
+                guild_id=1,
+                channel_id=3,
+                asked_by=7,
+                now=now,
+                closes_at=now + timedelta(minutes=1),
+            )
+        )
+        assert asked is not None
+        assert await db.quiz_answer(asked, 7, 0, True, 1, now, date(2026, 5, 9))  # study_days, study_seen too
+    raw = sqlite3.connect(path)
+    try:
+        assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert raw.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        raw.close()
