@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.glossary import GlossaryError, Term, content_hash, load_glossary, source_files
-from bot.core.matching import CHOICES_MAX, Choice, Indexed, Matcher, Resolution, clean_query
+from bot.core.matching import CHOICES_MAX, Choice, Indexed, Matcher, Resolution
 from bot.core.modules import MODULES
+from bot.core.query import clean_query
 from bot.db import Database, SearchHit
 
 log = logging.getLogger(__name__)

@@ -208,6 +208,23 @@ def compact(key: str) -> str:
     return "".join(word for word in key.split() if word != "and")
 
 
+_SOUNDS = (("ph", "f"), ("ck", "k"), ("c", "k"), ("q", "k"), ("z", "s"), ("y", "i"))
+
+
+def sound(word: str) -> str:
+    """Return a rough sound key: first letter, then consonants, sound-alikes merged and doubles dropped.
+
+    Human slips ("reciept", "forcast", "kaisen", "fullfillment") keep it; random letters rarely do.
+    """
+    for spelling, same in _SOUNDS:
+        word = word.replace(spelling, same)
+    out = word[:1]
+    for ch in word[1:]:
+        if ch not in "aeiouh" and ch != out[-1]:
+            out += ch
+    return out
+
+
 def slugify(name: str) -> str:
     """Return the stable id of a term from its name."""
     return "-".join(fold(name).split())
