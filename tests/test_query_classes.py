@@ -266,5 +266,5 @@ def test_trailing_words_only_drop_when_the_rest_is_sure(matcher: Matcher):
 def test_query_keys_readings():
     keys = query_keys("What does the E.O.Q. stand for?")
     assert (keys.whole, keys.core, keys.bare) == ("what doe the eoq stand for", "eoq stand for", "eoq")
-    assert query_keys("trans shipments").core_joined == "transshipment"
+    assert query_keys("trans shipments").core_joined == "transshipments"
     assert query_keys("KPIs").core == "kpi"

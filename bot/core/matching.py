@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.core.normalize import compact, normalize, singular, sound
+from bot.core.normalize import compact, fold, normalize, singular, sound
 from bot.core.query import query_keys
 
 CHOICES_MAX = 25  # Discord's limit on autocomplete choices
@@ -65,6 +65,19 @@ def _label(name: str, via: str) -> str:
     return label
 
 
+def _squeezed_variants(key: str, text: str) -> dict[str, None]:
+    """Return the spellings of a name typed as one word: squeezed after or before singularising each word.
+
+    "Days payable outstanding" is also "dayspayableoutstanding"; "Forecast bias" also "forecastbia", the way
+    "forecastbias" singularises; "Hazard and operability study" also keeps its "and".
+    """
+    folded = fold(text).split()
+    variants = [compact(key), "".join(folded), "".join(w for w in folded if w != "and")]
+    if len(folded[-1]) > 3:  # "five S" squeezed is "fives", not a plural of "five"
+        variants += [singular(v) for v in variants]
+    return dict.fromkeys(variants)
+
+
 class Matcher:
     """An in-memory index of names and aliases, built once per glossary load.
 
@@ -88,10 +101,7 @@ class Matcher:
                 self._exact[key] = (term.slug, text)
                 keys.append((key, term.slug, text, 0 if rank == 0 else 1))
                 full.append((key, term.slug, text))
-                squeezed = compact(key)
-                # "forecastbias" singularises to "forecastbia": keep both spellings of the squeezed key.
-                variants = (squeezed, singular(squeezed)) if len(key.rsplit(" ", 1)[-1]) > 3 else (squeezed,)
-                for variant in dict.fromkeys(variants):
+                for variant in _squeezed_variants(key, text):
                     if variant != key:
                         self._compact.setdefault(variant, []).append((term.slug, text))
             # Word-prefix entries: "order quantity" finds "Economic order quantity".
@@ -139,7 +149,7 @@ class Matcher:
         keys = query_keys(query)
         if not keys.core:
             return Resolution(None)
-        for candidate in dict.fromkeys((keys.whole, keys.core, keys.bare)):
+        for candidate in dict.fromkeys((keys.whole, keys.whole_bare, keys.core, keys.bare)):
             hit = self._exact_hit(candidate)
             if hit is not None:
                 return Resolution(hit)
@@ -159,12 +169,13 @@ class Matcher:
         return None if hit is None else Match(hit[0], self._names[hit[0]], hit[1], 100.0)
 
     def _squeezed_owners(self, squeezed: str) -> list[tuple[str, str]]:
-        return self._compact.get(squeezed) or ([self._exact[squeezed]] if squeezed in self._exact else [])
+        owners = self._compact.get(squeezed) or ([self._exact[squeezed]] if squeezed in self._exact else [])
+        return list({slug: (slug, text) for slug, text in reversed(owners)}.values())
 
     def _resolve_key(self, key: str, joined: str) -> Resolution:
-        """Resolve a normalised key; `joined` is the same query typed as one word, singularised once."""
+        """Resolve a normalised key; `joined` is the same query typed as one word, as folded."""
         squeezed = compact(key)
-        owners = self._squeezed_owners(squeezed) or self._squeezed_owners(joined)
+        owners = self._squeezed_owners(squeezed) or self._squeezed_owners(singular(joined))
         if len(owners) == 1:
             slug, text = owners[0]
             return Resolution(Match(slug, self._names[slug], text, 100.0))
@@ -191,7 +202,7 @@ class Matcher:
             return Resolution(None, tuple(list(found.values())[:SUGGESTIONS_MAX]))
         ranked = self._fuzzy(key, SUGGESTIONS_MAX * 2)
         # A word several terms share ("inventory", "blanket") keeps asking, however close one of them is.
-        shared = any(self._owner.get(word, "") is None for word in (key, squeezed, joined))
+        shared = any(self._owner.get(word, "") is None for word in (key, squeezed, singular(joined)))
         if ranked and not found and not shared:
             best = ranked[0]
             runner_up = ranked[1].score if len(ranked) > 1 else 0.0
@@ -209,13 +220,18 @@ class Matcher:
         squeezed = "".join(words)
         if len(words) > 2 or len(squeezed) < DISTINCT_MIN:
             return None
-        for word in dict.fromkeys((squeezed, joined)):
+        for word in dict.fromkeys((squeezed, singular(joined))):
             if word in self._owner:
                 return word, 100.0
         if len(words) > 1 or len(squeezed) < 5:
             return None
-        slip = self._slip(squeezed)
-        return None if slip is None else (slip[0], 100.0 - 10.0 * slip[1])
+        # Singularising can hide a slip ("latenes" -> "latene", one slip from "latent"): try both forms.
+        slips = {slip for word in dict.fromkeys((squeezed, joined)) if (slip := self._slip(word)) is not None}
+        if not slips:
+            return None
+        best = min(distance for _, distance in slips)
+        nearest = {word for word, distance in slips if distance == best}
+        return (nearest.pop(), 100.0 - 10.0 * best) if len(nearest) == 1 else None
 
     def _slip(self, word: str) -> tuple[str, int] | None:
         """Return the one vocabulary word a slip away (two in long words) from `word`, with the distance.
@@ -254,14 +270,15 @@ class Matcher:
                 matches.setdefault(match.slug, match)
 
         # What the whole query names comes first: "POs'", "eoq formula", "what does MRP stand for".
-        for candidate in dict.fromkeys((keys.whole, key, keys.bare)):
+        for candidate in dict.fromkeys((keys.whole, keys.whole_bare, key, keys.bare)):
             hit = self._exact_hit(candidate)
             if hit is not None:
                 add([hit])
         add(self._prefixed(key, CHOICES_MAX))
         # Split or joined compounds: "down ti" finds "Downtime", "trans ship" "Lateral transshipment".
-        if len(matches) < CHOICES_MAX and keys.core_joined != key:
-            add(self._prefixed(keys.core_joined, CHOICES_MAX))
+        joined = singular(keys.core_joined)
+        if len(matches) < CHOICES_MAX and joined != key:
+            add(self._prefixed(joined, CHOICES_MAX))
         if len(matches) < CHOICES_MAX and keys.bare != key:
             add(self._prefixed(keys.bare, CHOICES_MAX))
         # Plenty of exact prefix hits means the spelling is right: typo matches would only add noise.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.core.normalize import fold, normalize, singular
+from bot.core.normalize import fold, normalize
 
 # "KPIs", "RFQ's", "POs'": an upper-case acronym with a lower-case plural or possessive ending.
 # Only the case tells "POs" (purchase orders) from "POS" (point of sale), so this runs before folding.
@@ -28,14 +28,15 @@ class QueryKeys:
     """The keys to try for one query, most literal first."""
 
     whole: str  # the query as typed, normalised (acronym plurals and spelt-out letters resolved)
+    whole_bare: str  # `whole` without trailing words: "a-plant definition" keeps its "a"
     core: str  # without leading filler ("what is the", "define"): always a safe reading
     bare: str  # also without trailing words ("formula", "meaning"): used only when it matches confidently
-    core_joined: str  # `core` typed as one word before singularising ("trans shipment" -> "transshipment")
+    core_joined: str  # `core` typed as one word, not singularised ("trans shipments" -> "transshipments")
     bare_joined: str
 
 
 def _joined(words: list[str]) -> str:
-    return singular("".join(word for word in words if word != "and"))
+    return "".join(word for word in words if word != "and")
 
 
 def query_keys(text: str) -> QueryKeys:
@@ -49,7 +50,8 @@ def query_keys(text: str) -> QueryKeys:
     start = len(whole.split()) - len(core.split())
     core_words = folded[start:]
     bare_words = core_words[: len(bare.split())]
-    return QueryKeys(whole, core, bare, _joined(core_words), _joined(bare_words))
+    whole_bare = _TRAILING.sub("", whole) or whole
+    return QueryKeys(whole, whole_bare, core, bare, _joined(core_words), _joined(bare_words))
 
 
 def clean_query(text: str) -> str:
