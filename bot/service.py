@@ -14,9 +14,12 @@ from bot.core.glossary import GlossaryError, Term, content_hash, load_glossary, 
 from bot.core.matching import CHOICES_MAX, Choice, Indexed, Matcher, Resolution
 from bot.core.modules import MODULES
 from bot.core.query import clean_query
+from bot.core.ranking import rank_hits
 from bot.db import Database, SearchHit
 
 log = logging.getLogger(__name__)
+
+SEARCH_RERANK = 200  # full-text hits re-ordered so the named term comes first; later pages keep bm25 order
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +117,20 @@ class GlossaryService:
         return rng.choice(pool) if pool else None
 
     async def search(self, text: str, *, page: int, per_page: int) -> tuple[list[SearchHit], int]:
-        """Full-text search, one page at a time; returns the hits and the total count."""
-        return await self.db.search(text, limit=per_page, offset=page * per_page)
+        """Full-text search, one page at a time; returns the hits and the total count.
+
+        The exact name or alias comes first, then name hits, alias hits and definition hits, each in bm25 order.
+        """
+        offset = page * per_page
+        if offset + per_page > SEARCH_RERANK:
+            return await self.db.search(text, limit=per_page, offset=offset)
+        hits, total = await self.db.search(text, limit=SEARCH_RERANK)
+        ranked = rank_hits(text, hits, self._texts)
+        return ranked[offset : offset + per_page], total
+
+    def _texts(self, hit: SearchHit) -> tuple[str, tuple[str, ...]]:
+        term = self._terms.get(hit.slug)
+        return (hit.name, term.aliases if term else ())
 
 
 def _source_hash(source: Path) -> str | None:
