@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -58,6 +59,7 @@ class Choice:
     slug: str
 
 
+@lru_cache(maxsize=16384)  # labels repeat keystroke after keystroke; normalising them is the costly part
 def _label(name: str, via: str) -> str:
     label = name if normalize(via) == normalize(name) or via.casefold() in name.casefold() else f"{name} ({via})"
     if len(label) > CHOICE_NAME_MAX:
@@ -329,6 +331,10 @@ class Matcher:
         candidates: set[int] = set()
         for position, word in enumerate(words):
             last = partial and position == len(words) - 1
+            if last and position > 0:
+                # An unfinished word after finished ones ("econmic o") would pull in every key with a word
+                # starting "o"; the finished words already pick the candidates, the scoring reads the rest.
+                continue
             for near in self._near_words(word, partial=last):
                 candidates.update(self._postings[near])
         if not candidates:
