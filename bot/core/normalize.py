@@ -191,8 +191,9 @@ def _word(word: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and turn `&` into `and`, keeping the words."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # plain ASCII has no accents to strip, and most queries are plain ASCII
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold().replace("&", " and ").replace("'", "").replace("\u2019", "")
     text = _PUNCT.sub(" ", text).replace("_", " ")
     return _SPACES.sub(" ", text).strip()
@@ -200,7 +201,12 @@ def fold(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Return the lookup key of a name, alias or query."""
-    return " ".join(_word(word) for word in fold(text).split())
+    return normalize_words(fold(text).split())
+
+
+def normalize_words(words: list[str]) -> str:
+    """Return the lookup key of words already folded."""
+    return " ".join(_word(word) for word in words)
 
 
 def compact(key: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.core.normalize import fold, normalize
+from bot.core.normalize import fold, normalize_words
 
 # "KPIs", "RFQ's", "POs'": an upper-case acronym with a lower-case plural or possessive ending.
 # Only the case tells "POs" (purchase orders) from "POS" (point of sale), so this runs before folding.
@@ -43,8 +43,11 @@ def query_keys(text: str) -> QueryKeys:
     """Return the normalised readings of a query."""
     text = _ACRONYM_PLURAL.sub(r"\1", text)
     # "E.O.Q.", "e o q" and "W. I. P." are acronyms typed letter by letter.
-    folded = _LETTER_RUN.sub(lambda m: m.group(0).replace(" ", ""), fold(text)).split()
-    whole = normalize(" ".join(folded))  # one normalised word per folded word
+    folded_text = fold(text)
+    if " " in folded_text:
+        folded_text = _LETTER_RUN.sub(lambda m: m.group(0).replace(" ", ""), folded_text)
+    folded = folded_text.split()
+    whole = normalize_words(folded)  # one normalised word per folded word
     core = _LEADING.sub("", whole, count=1) or whole
     bare = _TRAILING.sub("", core) or core
     start = len(whole.split()) - len(core.split())
