@@ -268,3 +268,9 @@ def test_query_keys_readings():
     assert (keys.whole, keys.core, keys.bare) == ("what doe the eoq stand for", "eoq stand for", "eoq")
     assert query_keys("trans shipments").core_joined == "transshipments"
     assert query_keys("KPIs").core == "kpi"
+
+
+def test_misspelt_word_autocompletes_to_its_terms(matcher: Matcher):
+    assert matcher.complete("kaisen")[0].slug == "kaizen"
+    assert matcher.complete("forcast")[0].slug == "forecast"
+    assert {"scheduled-receipt", "warehouse-receipt"} <= {c.slug for c in matcher.complete("reciept")}

@@ -192,10 +192,9 @@ class Matcher:
                 owner = self._exact[word][0]
             if owner is not None:
                 return Resolution(Match(owner, self._names[owner], self._names[owner], score))
-            # A word several terms share ("reciept" for receipt): offer them, shortest names first.
-            sharing = sorted({self._rows[i][0] for i in self._postings[word]}, key=lambda s: len(self._names[s]))
-            for slug in sharing[:SUGGESTIONS_MAX]:
-                found.setdefault(slug, Match(slug, self._names[slug], self._names[slug], score))
+            # A word several terms share ("reciept" for receipt): offer them.
+            for match in self._terms_with(word, score, SUGGESTIONS_MAX):
+                found.setdefault(match.slug, match)
         if len(squeezed) <= SHORT:
             for match in self._short_near(squeezed):
                 found.setdefault(match.slug, match)
@@ -234,6 +233,13 @@ class Matcher:
         best = min(distance for _, distance in slips)
         nearest = {word for word, distance in slips if distance == best}
         return (nearest.pop(), 100.0 - 10.0 * best) if len(nearest) == 1 else None
+
+    def _terms_with(self, word: str, score: float, limit: int) -> list[Match]:
+        """Return the terms whose name or aliases contain a vocabulary word, the one it names first, then by length."""
+        slugs = {self._rows[i][0] for i in self._postings[word]}
+        named = self._exact[word][0] if word in self._exact else None
+        ordered = sorted(slugs, key=lambda slug: (slug != named, len(self._names[slug]), slug))
+        return [Match(slug, self._names[slug], self._names[slug], score) for slug in ordered[:limit]]
 
     def _slip(self, word: str) -> tuple[str, int] | None:
         """Return the one vocabulary word a slip away (two in long words) from `word`, with the distance.
@@ -283,6 +289,11 @@ class Matcher:
             add(self._prefixed(joined, CHOICES_MAX))
         if len(matches) < CHOICES_MAX and keys.bare != key:
             add(self._prefixed(keys.bare, CHOICES_MAX))
+        # A word typed whole, split or with a slip ("reciept", "kaisen"): the terms that contain it.
+        if len(matches) < FUZZY_FILL:
+            named = self._one_word(key, keys.core_joined)
+            if named is not None:
+                add(self._terms_with(named[0], named[1], CHOICES_MAX))
         # Plenty of exact prefix hits means the spelling is right: typo matches would only add noise.
         if len(matches) < FUZZY_FILL and len(compact(key)) > SHORT - 1:
             add(self._fuzzy(key, CHOICES_MAX, partial=True))
