@@ -54,6 +54,7 @@ TERMS = [
     Indexed("optimal-service-level", "Optimal service level", ()),
     Indexed("five-whys", "Five whys", ()),
     Indexed("5s", "5S", ("five S",)),
+    Indexed("what-if-analysis", "What-if analysis", ()),
 ]
 
 
@@ -103,6 +104,11 @@ def test_word_shared_by_several_terms_keeps_asking(matcher: Matcher):
 
 def test_shared_word_that_is_a_name_is_that_term(matcher: Matcher):
     assert resolved(matcher, "inventory") == "inventory"
+
+
+def test_grammar_words_never_name_a_term(matcher: Matcher):
+    assert resolved(matcher, "what") is None
+    assert resolved(matcher, "what if analysis") == "what-if-analysis"
 
 
 def test_distinctive_word_needs_four_letters(matcher: Matcher):

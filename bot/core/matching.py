@@ -22,6 +22,43 @@ SUGGEST = 68.0  # lowest score worth offering as "did you mean"
 FUZZY_FILL = 10  # autocomplete adds typo matches only below this many prefix hits
 SHORT = 4  # queries this short (letters, without spaces) never match fuzzily
 DISTINCT_MIN = 4  # a word this long that only one term contains names that term ("takt", "gemba")
+# Question and grammar words never name a term on their own, even when one name contains them ("what").
+_FUNCTION_WORDS = frozenset(
+    {
+        "been",
+        "being",
+        "does",
+        "each",
+        "every",
+        "have",
+        "just",
+        "must",
+        "should",
+        "some",
+        "such",
+        "than",
+        "that",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "very",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "whom",
+        "whose",
+        "will",
+        "would",
+        "your",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +257,8 @@ class Matcher:
         words = key.split()
         squeezed = "".join(words)
         if len(words) > 2 or len(squeezed) < DISTINCT_MIN:
+            return None
+        if squeezed in _FUNCTION_WORDS:
             return None
         for word in dict.fromkeys((squeezed, singular(joined))):
             if word in self._owner:
