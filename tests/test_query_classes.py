@@ -55,6 +55,8 @@ TERMS = [
     Indexed("five-whys", "Five whys", ()),
     Indexed("5s", "5S", ("five S",)),
     Indexed("what-if-analysis", "What-if analysis", ()),
+    Indexed("standard-error", "Standard error", ()),
+    Indexed("standard-error-of-the-mean", "Standard error of the mean", ()),
 ]
 
 
@@ -267,6 +269,11 @@ def test_trailing_words_only_drop_when_the_rest_is_sure(matcher: Matcher):
     # "safety" alone asks, so "safety formula" must not become a guess either.
     assert resolved(matcher, "safety formula") is None
     assert resolved(matcher, "pizza definition") is None
+
+
+def test_a_trailing_word_that_belongs_to_the_name_stays(matcher: Matcher):
+    assert resolved(matcher, "standard error of mean") == "standard-error-of-the-mean"
+    assert resolved(matcher, "standard error example") == "standard-error"
 
 
 def test_query_keys_readings():

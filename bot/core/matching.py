@@ -192,12 +192,14 @@ class Matcher:
             hit = self._exact_hit(candidate)
             if hit is not None:
                 return Resolution(hit)
+        resolution = self._resolve_key(keys.core, keys.core_joined)
         if keys.bare != keys.core:
-            # "eoq formula", "safety stock meaning": the trailing word counts only if the rest is not sure.
-            resolution = self._resolve_key(keys.bare, keys.bare_joined)
-            if resolution.match is not None:
-                return resolution
-        return self._resolve_key(keys.core, keys.core_joined)
+            # "eoq formula", "safety stock meaning": without the trailing word, unless the whole is a surer
+            # match ("standard error of mean" is "Standard error of the mean", not "Standard error").
+            bare = self._resolve_key(keys.bare, keys.bare_joined)
+            if bare.match is not None and (resolution.match is None or bare.match.score > resolution.match.score):
+                return bare
+        return resolution
 
     def _exact_hit(self, key: str) -> Match | None:
         """Return the term named `key`, also when `key` adds a plural `s` to an acronym ("kpis")."""
