@@ -173,6 +173,9 @@ class Matcher:
         for word in self._vocab:
             by_length.setdefault(len(word), []).append(word)
         self._by_length = by_length
+        # The vocabulary ordered by length, so that typo search scans only words of a plausible length.
+        self._vocab_by_length = sorted(self._vocab, key=lambda word: (len(word), word))
+        self._vocab_lengths = [len(word) for word in self._vocab_by_length]
         self._sound = {word: sound(word) for word in self._vocab}
         # Word starts for typo-tolerant prefix matching, built now so no keystroke pays for it.
         self._vocab_heads = {width: [v[:width] for v in self._vocab] for width in range(4, 18)}
@@ -373,9 +376,14 @@ class Matcher:
             if heads is None:
                 heads = self._vocab_heads[width] = [v[:width] for v in self._vocab]
             hits = process.extract(word, heads, scorer=fuzz.ratio, processor=None, score_cutoff=75, limit=20)
-        else:
-            hits = process.extract(word, self._vocab, scorer=fuzz.ratio, processor=None, score_cutoff=70, limit=20)
-        return [self._vocab[index] for _, _, index in hits]
+            return [self._vocab[index] for _, _, index in hits]
+        # A ratio of 70 needs 20 * min(a, b) >= 7 * (a + b): only words of a length in this range can reach it.
+        low = bisect_left(self._vocab_lengths, (7 * len(word) + 12) // 13)
+        high = bisect_left(self._vocab_lengths, 13 * len(word) // 7 + 1)
+        hits = process.extract(
+            word, self._vocab_by_length[low:high], scorer=fuzz.ratio, processor=None, score_cutoff=70, limit=20
+        )
+        return [near for near, _, _ in hits]
 
     def _fuzzy(self, key: str, limit: int, *, partial: bool = False) -> list[Match]:
         """Score candidate keys against the query; partial=True compares only each key's start."""
