@@ -279,10 +279,15 @@ class Matcher:
         return (nearest.pop(), 100.0 - 10.0 * best) if len(nearest) == 1 else None
 
     def _terms_with(self, word: str, score: float, limit: int) -> list[Match]:
-        """Return the terms whose name or aliases contain a vocabulary word, the one it names first, then by length."""
+        """Return the terms whose name or aliases contain a vocabulary word: the one it names, names, then aliases."""
         slugs = {self._rows[i][0] for i in self._postings[word]}
         named = self._exact[word][0] if word in self._exact else None
-        ordered = sorted(slugs, key=lambda slug: (slug != named, len(self._names[slug]), slug))
+
+        def order(slug: str) -> tuple[bool, bool, int, str]:
+            name = self._names[slug]
+            return (slug != named, word not in normalize(name).split(), len(name), slug)
+
+        ordered = sorted(slugs, key=order)
         return [Match(slug, self._names[slug], self._names[slug], score) for slug in ordered[:limit]]
 
     def _slip(self, word: str) -> tuple[str, int] | None:
