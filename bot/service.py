@@ -122,11 +122,14 @@ class GlossaryService:
         The exact name or alias comes first, then name hits, alias hits and definition hits, each in bm25 order.
         """
         offset = page * per_page
-        if offset + per_page > SEARCH_RERANK:
+        if offset >= SEARCH_RERANK:
             return await self.db.search(text, limit=per_page, offset=offset)
         hits, total = await self.db.search(text, limit=SEARCH_RERANK)
-        ranked = rank_hits(text, hits, self._texts)
-        return ranked[offset : offset + per_page], total
+        shown = rank_hits(text, hits, self._texts)[offset : offset + per_page]
+        if len(shown) < per_page and total > SEARCH_RERANK:  # a page that straddles the re-ordered hits
+            more, _ = await self.db.search(text, limit=per_page - len(shown), offset=SEARCH_RERANK)
+            shown += more
+        return shown, total
 
     def _texts(self, hit: SearchHit) -> tuple[str, tuple[str, ...]]:
         term = self._terms.get(hit.slug)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import service as service_module
 from bot.core.ranking import ALIAS, EXACT, NAME, TEXT, rank_hits, search_tier
 from bot.db import Database
 from bot.service import GlossaryService
@@ -67,6 +68,20 @@ async def test_pages_follow_the_new_order(service: GlossaryService):
         "cycle-stock",
     ]
     assert (await service.search("safety stock", page=4, per_page=1))[0] == []
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 3])
+async def test_pages_past_the_reordered_hits_neither_repeat_nor_skip(
+    service: GlossaryService, monkeypatch: pytest.MonkeyPatch, per_page: int
+):
+    monkeypatch.setattr(service_module, "SEARCH_RERANK", 3)
+    seen = []
+    for page in range(4):
+        hits, total = await service.search("safety stock", page=page, per_page=per_page)
+        seen += [hit.slug for hit in hits]
+    assert total == 4
+    assert sorted(seen) == sorted({"safety-stock", "statistical-safety-stock", "buffer", "cycle-stock"})
+    assert seen[0] == "safety-stock"
 
 
 @pytest.mark.parametrize(
