@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.core.normalize import compact, normalize
+from bot.core.normalize import compact, fold, normalize, singular, sound
+from bot.core.query import query_keys
 
 CHOICES_MAX = 25  # Discord's limit on autocomplete choices
 CHOICE_NAME_MAX = 100  # Discord's limit on a choice's name
@@ -20,8 +21,43 @@ MARGIN = 6.0  # and its lead over the best other term
 SUGGEST = 68.0  # lowest score worth offering as "did you mean"
 FUZZY_FILL = 10  # autocomplete adds typo matches only below this many prefix hits
 SHORT = 4  # queries this short (letters, without spaces) never match fuzzily
-_FILLER = re.compile(
-    r"^(?:(?:what is|what are|whats|what|define|definition of|meaning of|explain)\s+)?(?:(?:the|a|an)\s+)?"
+DISTINCT_MIN = 4  # a word this long that only one term contains names that term ("takt", "gemba")
+# Question and grammar words never name a term on their own, even when one name contains them ("what").
+_FUNCTION_WORDS = frozenset(
+    {
+        "been",
+        "being",
+        "does",
+        "each",
+        "every",
+        "have",
+        "just",
+        "must",
+        "should",
+        "some",
+        "such",
+        "than",
+        "that",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "very",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "whom",
+        "whose",
+        "will",
+        "would",
+        "your",
+    }
 )
 
 
@@ -60,18 +96,25 @@ class Choice:
     slug: str
 
 
-def clean_query(text: str) -> str:
-    """Return the key of a query, without filler such as "what is the"."""
-    key = normalize(text)
-    stripped = _FILLER.sub("", key, count=1)
-    return stripped or key
-
-
+@lru_cache(maxsize=16384)  # labels repeat keystroke after keystroke; normalising them is the costly part
 def _label(name: str, via: str) -> str:
     label = name if normalize(via) == normalize(name) or via.casefold() in name.casefold() else f"{name} ({via})"
     if len(label) > CHOICE_NAME_MAX:
         label = label[: CHOICE_NAME_MAX - 1].rstrip() + "…"
     return label
+
+
+def _squeezed_variants(key: str, text: str) -> dict[str, None]:
+    """Return the spellings of a name typed as one word: squeezed after or before singularising each word.
+
+    "Days payable outstanding" is also "dayspayableoutstanding"; "Forecast bias" also "forecastbia", the way
+    "forecastbias" singularises; "Hazard and operability study" also keeps its "and".
+    """
+    folded = fold(text).split()
+    variants = [compact(key), "".join(folded), "".join(w for w in folded if w != "and")]
+    if len(folded[-1]) > 3:  # "five S" squeezed is "fives", not a plural of "five"
+        variants += [singular(v) for v in variants]
+    return dict.fromkeys(variants)
 
 
 class Matcher:
@@ -97,9 +140,9 @@ class Matcher:
                 self._exact[key] = (term.slug, text)
                 keys.append((key, term.slug, text, 0 if rank == 0 else 1))
                 full.append((key, term.slug, text))
-                squeezed = compact(key)
-                if squeezed != key:
-                    self._compact.setdefault(squeezed, []).append((term.slug, text))
+                for variant in _squeezed_variants(key, text):
+                    if variant != key:
+                        self._compact.setdefault(variant, []).append((term.slug, text))
             # Word-prefix entries: "order quantity" finds "Economic order quantity".
             words = normalize(term.name).split()
             for start in range(1, len(words)):
@@ -121,6 +164,19 @@ class Matcher:
                 postings.setdefault(word, []).append(index)
         self._postings = postings
         self._vocab = sorted(postings)
+        # Which terms each word belongs to, for one-word queries ("gemba", "trans shipment").
+        self._owner: dict[str, str | None] = {}
+        for word, indexes in postings.items():
+            slugs = {self._rows[i][0] for i in indexes}
+            self._owner[word] = next(iter(slugs)) if len(slugs) == 1 else None
+        by_length: dict[int, list[str]] = {}
+        for word in self._vocab:
+            by_length.setdefault(len(word), []).append(word)
+        self._by_length = by_length
+        # The vocabulary ordered by length, so that typo search scans only words of a plausible length.
+        self._vocab_by_length = sorted(self._vocab, key=lambda word: (len(word), word))
+        self._vocab_lengths = [len(word) for word in self._vocab_by_length]
+        self._sound = {word: sound(word) for word in self._vocab}
         # Word starts for typo-tolerant prefix matching, built now so no keystroke pays for it.
         self._vocab_heads = {width: [v[:width] for v in self._vocab] for width in range(4, 18)}
         self._short = [i for i, key in enumerate(self._keys) if len(key) <= SHORT + 2]
@@ -132,21 +188,55 @@ class Matcher:
         """Find the term a query means, or suggestions when unsure."""
         if query in self._names:  # an autocomplete choice sends the slug
             return Resolution(Match(query, self._names[query], self._names[query], 100.0))
-        key = clean_query(query)
-        if not key:
+        keys = query_keys(query)
+        if not keys.core:
             return Resolution(None)
-        for candidate in dict.fromkeys((normalize(query), key)):
-            hit = self._exact.get(candidate)
+        for candidate in dict.fromkeys((keys.whole, keys.whole_bare, keys.core, keys.bare)):
+            hit = self._exact_hit(candidate)
             if hit is not None:
-                return Resolution(Match(hit[0], self._names[hit[0]], hit[1], 100.0))
-        squeezed = compact(key)
+                return Resolution(hit)
+        resolution = self._resolve_key(keys.core, keys.core_joined)
+        if keys.bare != keys.core:
+            # "eoq formula", "safety stock meaning": without the trailing word, unless the whole is a surer
+            # match ("standard error of mean" is "Standard error of the mean", not "Standard error").
+            bare = self._resolve_key(keys.bare, keys.bare_joined)
+            if bare.match is not None and (resolution.match is None or bare.match.score > resolution.match.score):
+                return bare
+        return resolution
+
+    def _exact_hit(self, key: str) -> Match | None:
+        """Return the term named `key`, also when `key` adds a plural `s` to an acronym ("kpis")."""
+        hit = self._exact.get(key)
+        last = key.rsplit(" ", 1)[-1]
+        if hit is None and last.endswith("s") and 3 <= len(last) <= 6:
+            hit = self._exact.get(key[:-1])
+        return None if hit is None else Match(hit[0], self._names[hit[0]], hit[1], 100.0)
+
+    def _squeezed_owners(self, squeezed: str) -> list[tuple[str, str]]:
         owners = self._compact.get(squeezed) or ([self._exact[squeezed]] if squeezed in self._exact else [])
+        return list({slug: (slug, text) for slug, text in reversed(owners)}.values())
+
+    def _resolve_key(self, key: str, joined: str) -> Resolution:
+        """Resolve a normalised key; `joined` is the same query typed as one word, as folded."""
+        squeezed = compact(key)
+        owners = self._squeezed_owners(squeezed) or self._squeezed_owners(singular(joined))
         if len(owners) == 1:
             slug, text = owners[0]
             return Resolution(Match(slug, self._names[slug], text, 100.0))
         found: dict[str, Match] = {}
         for slug, text in owners:
             found.setdefault(slug, Match(slug, self._names[slug], text, 100.0))
+        named = None if owners else self._one_word(key, joined)
+        if named is not None:
+            word, score = named
+            owner = self._owner[word]
+            if owner is None and word in self._exact:  # "inventary": the term named by the shared word
+                owner = self._exact[word][0]
+            if owner is not None:
+                return Resolution(Match(owner, self._names[owner], self._names[owner], score))
+            # A word several terms share ("reciept" for receipt): offer them.
+            for match in self._terms_with(word, score, SUGGESTIONS_MAX):
+                found.setdefault(match.slug, match)
         if len(squeezed) <= SHORT:
             for match in self._short_near(squeezed):
                 found.setdefault(match.slug, match)
@@ -154,7 +244,9 @@ class Matcher:
                 found.setdefault(match.slug, match)
             return Resolution(None, tuple(list(found.values())[:SUGGESTIONS_MAX]))
         ranked = self._fuzzy(key, SUGGESTIONS_MAX * 2)
-        if ranked and not found:
+        # A word several terms share ("inventory", "blanket") keeps asking, however close one of them is.
+        shared = any(self._owner.get(word, "") is None for word in (key, squeezed, singular(joined)))
+        if ranked and not found and not shared:
             best = ranked[0]
             runner_up = ranked[1].score if len(ranked) > 1 else 0.0
             if best.score >= CONFIDENT and best.score - runner_up >= MARGIN:
@@ -165,22 +257,96 @@ class Matcher:
             found.setdefault(match.slug, match)
         return Resolution(None, tuple(list(found.values())[:SUGGESTIONS_MAX]))
 
+    def _one_word(self, key: str, joined: str) -> tuple[str, float] | None:
+        """Return the vocabulary word a one-word query names (typed whole, split, joined or with a slip), scored."""
+        words = key.split()
+        squeezed = "".join(words)
+        if len(words) > 2 or len(squeezed) < DISTINCT_MIN:
+            return None
+        if squeezed in _FUNCTION_WORDS:
+            return None
+        for word in dict.fromkeys((squeezed, singular(joined))):
+            if word in self._owner:
+                return word, 100.0
+        if len(words) > 1 or len(squeezed) < 5:
+            return None
+        # Singularising can hide a slip ("latenes" -> "latene", one slip from "latent"): try both forms.
+        slips = {slip for word in dict.fromkeys((squeezed, joined)) if (slip := self._slip(word)) is not None}
+        if not slips:
+            return None
+        best = min(distance for _, distance in slips)
+        nearest = {word for word, distance in slips if distance == best}
+        return (nearest.pop(), 100.0 - 10.0 * best) if len(nearest) == 1 else None
+
+    def _terms_with(self, word: str, score: float, limit: int) -> list[Match]:
+        """Return the terms whose name or aliases contain a vocabulary word: the one it names, names, then aliases."""
+        slugs = {self._rows[i][0] for i in self._postings[word]}
+        named = self._exact[word][0] if word in self._exact else None
+
+        def order(slug: str) -> tuple[bool, bool, int, str]:
+            name = self._names[slug]
+            return (slug != named, word not in normalize(name).split(), len(name), slug)
+
+        ordered = sorted(slugs, key=order)
+        return [Match(slug, self._names[slug], self._names[slug], score) for slug in ordered[:limit]]
+
+    def _slip(self, word: str) -> tuple[str, int] | None:
+        """Return the one vocabulary word a slip away (two in long words) from `word`, with the distance.
+
+        Ties go to the word that sounds the same; a five-letter word must sound the same,
+        because one changed letter in five is as likely gibberish ("pooca") as a slip.
+        """
+        limit = 1 if len(word) < 9 else 2
+        best: list[str] = []
+        best_distance = limit + 1
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            for near, distance, _ in process.extract_iter(
+                word, self._by_length.get(length, ()), scorer=OSA.distance, processor=None, score_cutoff=limit
+            ):
+                if distance < best_distance:
+                    best, best_distance = [near], int(distance)
+                elif distance == best_distance:
+                    best.append(near)
+        if len(best) > 1 or len(word) < 6:
+            key = sound(word)
+            best = [near for near in best if self._sound[near] == key]
+        return (best[0], best_distance) if len(best) == 1 else None
+
     def complete(self, query: str, starters: Sequence[str] = ()) -> list[Choice]:
-        """Return at most 25 autocomplete choices: prefixes first, then typo-tolerant matches."""
-        key = clean_query(query) if query.strip() else ""
-        if not key:
+        """Return at most 25 autocomplete choices: exact readings, prefixes, then typo-tolerant matches."""
+        keys = query_keys(query) if query.strip() else None
+        if keys is None or not keys.core:
             return [Choice(_label(self._names[s], self._names[s]), s) for s in starters if s in self._names][
                 :CHOICES_MAX
             ]
-        matches = self._prefixed(key, CHOICES_MAX)
+        key = keys.core
+        matches: dict[str, Match] = {}
+
+        def add(found: Iterable[Match]) -> None:
+            for match in found:
+                matches.setdefault(match.slug, match)
+
+        # What the whole query names comes first: "POs'", "eoq formula", "what does MRP stand for".
+        for candidate in dict.fromkeys((keys.whole, keys.whole_bare, key, keys.bare)):
+            hit = self._exact_hit(candidate)
+            if hit is not None:
+                add([hit])
+        add(self._prefixed(key, CHOICES_MAX))
+        # Split or joined compounds: "down ti" finds "Downtime", "trans ship" "Lateral transshipment".
+        joined = singular(keys.core_joined)
+        if len(matches) < CHOICES_MAX and joined != key:
+            add(self._prefixed(joined, CHOICES_MAX))
+        if len(matches) < CHOICES_MAX and keys.bare != key:
+            add(self._prefixed(keys.bare, CHOICES_MAX))
+        # A word typed whole, split or with a slip ("reciept", "kaisen"): the terms that contain it.
+        if len(matches) < FUZZY_FILL:
+            named = self._one_word(key, keys.core_joined)
+            if named is not None:
+                add(self._terms_with(named[0], named[1], CHOICES_MAX))
         # Plenty of exact prefix hits means the spelling is right: typo matches would only add noise.
         if len(matches) < FUZZY_FILL and len(compact(key)) > SHORT - 1:
-            seen = {m.slug for m in matches}
-            for match in self._fuzzy(key, CHOICES_MAX, partial=True):
-                if match.slug not in seen:
-                    seen.add(match.slug)
-                    matches.append(match)
-        return [Choice(_label(m.name, m.via), m.slug) for m in matches[:CHOICES_MAX]]
+            add(self._fuzzy(key, CHOICES_MAX, partial=True))
+        return [Choice(_label(m.name, m.via), m.slug) for m in list(matches.values())[:CHOICES_MAX]]
 
     def _prefixed(self, key: str, limit: int) -> list[Match]:
         """Names, then aliases, then inner words that start with the key, alphabetically."""
@@ -215,9 +381,14 @@ class Matcher:
             if heads is None:
                 heads = self._vocab_heads[width] = [v[:width] for v in self._vocab]
             hits = process.extract(word, heads, scorer=fuzz.ratio, processor=None, score_cutoff=75, limit=20)
-        else:
-            hits = process.extract(word, self._vocab, scorer=fuzz.ratio, processor=None, score_cutoff=70, limit=20)
-        return [self._vocab[index] for _, _, index in hits]
+            return [self._vocab[index] for _, _, index in hits]
+        # A ratio of 70 needs 20 * min(a, b) >= 7 * (a + b): only words of a length in this range can reach it.
+        low = bisect_left(self._vocab_lengths, (7 * len(word) + 12) // 13)
+        high = bisect_left(self._vocab_lengths, 13 * len(word) // 7 + 1)
+        hits = process.extract(
+            word, self._vocab_by_length[low:high], scorer=fuzz.ratio, processor=None, score_cutoff=70, limit=20
+        )
+        return [near for near, _, _ in hits]
 
     def _fuzzy(self, key: str, limit: int, *, partial: bool = False) -> list[Match]:
         """Score candidate keys against the query; partial=True compares only each key's start."""
@@ -225,6 +396,10 @@ class Matcher:
         candidates: set[int] = set()
         for position, word in enumerate(words):
             last = partial and position == len(words) - 1
+            if last and position > 0:
+                # An unfinished word after finished ones ("econmic o") would pull in every key with a word
+                # starting "o"; the finished words already pick the candidates, the scoring reads the rest.
+                continue
             for near in self._near_words(word, partial=last):
                 candidates.update(self._postings[near])
         if not candidates:

@@ -208,12 +208,34 @@ def fold(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Return the lookup key of a name, alias or query."""
-    return " ".join(_word(word) for word in fold(text).split())
+    return normalize_words(fold(text).split())
+
+
+def normalize_words(words: list[str]) -> str:
+    """Return the lookup key of words already folded."""
+    return " ".join(_word(word) for word in words)
 
 
 def compact(key: str) -> str:
     """Return a key without spaces or `and`, so `s and op`, `s op` and `sop` meet."""
     return "".join(word for word in key.split() if word != "and")
+
+
+_SOUNDS = (("ph", "f"), ("ck", "k"), ("c", "k"), ("q", "k"), ("z", "s"), ("y", "i"))
+
+
+def sound(word: str) -> str:
+    """Return a rough sound key: first letter, then consonants, sound-alikes merged and doubles dropped.
+
+    Human slips ("reciept", "forcast", "kaisen", "fullfillment") keep it; random letters rarely do.
+    """
+    for spelling, same in _SOUNDS:
+        word = word.replace(spelling, same)
+    out = word[:1]
+    for ch in word[1:]:
+        if ch not in "aeiouh" and ch != out[-1]:
+            out += ch
+    return out
 
 
 def slugify(name: str) -> str:

@@ -11,13 +11,17 @@ from pathlib import Path
 
 from bot.core.cards import TermCard, term_card
 from bot.core.glossary import GlossaryError, Term, content_hash, load_glossary, source_files
-from bot.core.matching import CHOICES_MAX, Choice, Indexed, Matcher, Resolution, clean_query
+from bot.core.matching import CHOICES_MAX, Choice, Indexed, Matcher, Resolution
 from bot.core.modules import MODULES
 from bot.core.normalize import scrub
+from bot.core.query import clean_query
+from bot.core.ranking import rank_hits
 from bot.db.repositories import GlossaryRepository, SearchHit
 from bot.site.urls import term_url
 
 log = logging.getLogger(__name__)
+
+SEARCH_RERANK = 200  # full-text hits re-ordered so the named term comes first; later pages keep bm25 order
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,8 +164,24 @@ class GlossaryService:
         return rng.choice(pool) if pool else None
 
     async def search(self, text: str, *, page: int, per_page: int) -> tuple[list[SearchHit], int]:
-        """Full-text search, one page at a time; returns the hits and the total count."""
-        return await self.db.search(scrub(text), limit=per_page, offset=page * per_page)
+        """Full-text search, one page at a time; returns the hits and the total count.
+
+        The exact name or alias comes first, then name hits, alias hits and definition hits, each in bm25 order.
+        """
+        text = scrub(text)
+        offset = page * per_page
+        if offset >= SEARCH_RERANK:
+            return await self.db.search(text, limit=per_page, offset=offset)
+        hits, total = await self.db.search(text, limit=SEARCH_RERANK)
+        shown = rank_hits(text, hits, self._texts)[offset : offset + per_page]
+        if len(shown) < per_page and total > SEARCH_RERANK:  # a page that straddles the re-ordered hits
+            more, _ = await self.db.search(text, limit=per_page - len(shown), offset=SEARCH_RERANK)
+            shown += more
+        return shown, total
+
+    def _texts(self, hit: SearchHit) -> tuple[str, tuple[str, ...]]:
+        term = self._terms.get(hit.slug)
+        return (hit.name, term.aliases if term else ())
 
 
 def _source_hash(source: Path) -> str | None:
