@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.cards import card_text
@@ -16,6 +17,7 @@ from bot.core.glossary import GlossaryError, load_glossary
 from bot.core.modules import MODULES
 from bot.core.normalize import scrub
 from bot.db import Database, DatabaseError
+from bot.doctor import Report, check_channels, check_configuration, check_database
 from bot.services.glossary import GlossaryService
 from bot.site.urls import is_site_url
 
@@ -144,6 +146,57 @@ def _site(settings: Settings, out_dir: Path, base_url: str | None) -> int:
     return 0
 
 
+def _doctor(settings: Settings) -> int:
+    report = Report()
+    check_configuration(settings, report)
+    channels = check_database(settings, report)
+    if channels and settings.token:
+        asyncio.run(_doctor_discord(settings, channels, report))
+    elif channels:
+        report.note("set DISCORD_TOKEN to also check the bot's permissions in these channels")
+    print("\n".join(report.lines))
+    print(f"{report.problems} problem(s) found" if report.problems else "All good.")
+    return 1 if report.problems else 0
+
+
+async def _doctor_discord(settings: Settings, channels: list[tuple[int, int, bool]], report: Report) -> None:
+    import discord  # only the doctor's Discord check needs the client library
+    from discord.http import Route
+
+    from bot.exts._totd_delivery import missing_permissions
+
+    if settings.api_base:
+        Route.BASE = settings.api_base
+    async with discord.Client(intents=discord.Intents.none()) as client:
+        try:
+            await client.login(settings.token or "")
+        except discord.LoginFailure:
+            report.problem("Discord rejected DISCORD_TOKEN")
+            return
+        except (discord.HTTPException, OSError) as exc:
+            report.problem(f"cannot reach Discord: {exc}")
+            return
+        assert client.user is not None
+
+        async def fetch(kind: str, ident: int, guild_id: int | None) -> Any:
+            try:
+                if kind == "guild":
+                    return await client.http.get_guild(ident)
+                if kind == "member":
+                    assert guild_id is not None
+                    return await client.http.get_member(guild_id, ident)
+                return await client.http.get_channel(ident)
+            except discord.NotFound:
+                raise LookupError(f"the {kind} is gone (deleted, or the bot was removed)") from None
+            except discord.Forbidden:
+                raise LookupError(f"Discord refuses to show the {kind}: the bot has no access") from None
+
+        def lacking(value: int, threads: bool) -> list[str]:
+            return missing_permissions(discord.Permissions(value), threads=threads)
+
+        await check_channels(channels, fetch, client.user.id, lacking, report)
+
+
 async def _prepare(settings: Settings) -> None:
     async with _glossary(settings) as service:
         terms = len(service)
@@ -176,6 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     search.add_argument("text", nargs="+")
     sub.add_parser("validate", help="check the glossary source files")
     sub.add_parser("stats", help="show glossary size, lookups and the most frequent misses")
+    sub.add_parser("doctor", help="check configuration, database, glossary and (with a token) channel permissions")
     site = sub.add_parser("site", help="write the glossary as a static web site")
     site.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder to write (emptied if an earlier build)")
     site.add_argument("--base-url", help="address the folder is published at (default: SITE_URL)")
@@ -185,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "validate":
             return _validate(settings)
+        if args.command == "doctor":
+            return _doctor(settings)
         if args.command == "site":
             return _site(settings, args.out_dir, args.base_url)
         if args.command == "term":

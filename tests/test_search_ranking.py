@@ -3,11 +3,11 @@
 from pathlib import Path
 
 import pytest
-from bot.services.glossary import GlossaryService
 
-from bot.services import glossary as service_module
 from bot.core.ranking import ALIAS, EXACT, NAME, TEXT, rank_hits, search_tier
 from bot.db import Database
+from bot.services import glossary as service_module
+from bot.services.glossary import GlossaryService
 from tests.conftest import write_glossary
 
 GLOSSARY = {

@@ -457,3 +457,17 @@ async def test_a_database_locked_by_another_process_answers_inside_discords_wind
         other.close()
     added = await h.command("deck", sub="add", term="kanban")
     assert "Added 1 card(s)" in added.data["content"]
+
+
+async def test_a_question_whose_message_id_was_never_stored_is_found_and_revealed(h: StudyHarness):
+    """kill -9 between posting a public question and storing its message id: the tally still shows."""
+    question, question_id = await h.public_quiz(seconds=15)
+    posted = message_payload(question.data)  # the question as it sits in the channel
+    h.api.messages.append(posted)
+    await h.bot.db._write("UPDATE quiz_questions SET message_id = NULL WHERE id = ?", (question_id,))
+    h.clock.now = START + timedelta(minutes=1)
+    assert await h.cog("Quiz").close_due() == 1
+    [edit] = [c for c in h.api.calls if c.method == "PATCH"]
+    assert edit.path.endswith(f"/messages/{posted['id']}") and edit.body["embeds"][0]["title"].startswith("Closed")
+    asked = await h.bot.db.quiz_get(question_id)
+    assert asked is not None and asked.message_id == int(posted["id"]) and asked.closed_at is not None

@@ -367,11 +367,15 @@ class Quiz(commands.Cog):
     async def _reveal(self, closing: Closing) -> bool:
         """Show a question's tally in its message; False to try again on the next round."""
         asked = closing.asked
-        if asked.channel_id is None or asked.message_id is None:
+        if asked.channel_id is None:
             return True
-        message = self.bot.get_partial_messageable(asked.channel_id).get_partial_message(asked.message_id)
         embed = closed_embed(self.bot.quiz.bank, asked, closing.result, closing.winners)
         try:
+            message_id = asked.message_id or await self._find_question(asked)
+            if message_id is None:
+                log.info("Quiz question %s: its message was never recorded and is not in the channel", asked.id)
+                return True
+            message = self.bot.get_partial_messageable(asked.channel_id).get_partial_message(message_id)
             await message.edit(embed=embed, view=answer_view(asked, counts=closing.result.counts))
         except (discord.NotFound, discord.Forbidden) as exc:
             log.info("Quiz question %s: its message is gone or out of reach (%s)", asked.id, exc.status)
@@ -381,6 +385,20 @@ class Quiz(commands.Cog):
                 return False
             log.warning("Quiz question %s: giving up revealing the tally: %s", asked.id, exc)
         return True
+
+
+    async def _find_question(self, asked: AskedQuestion) -> int | None:
+        """Find a question whose message id was never stored (a crash right after posting) by its buttons."""
+        assert asked.channel_id is not None
+        wanted = AnswerButton(asked.id, 0).custom_id
+        channel = self.bot.get_partial_messageable(asked.channel_id)
+        async for message in channel.history(limit=50):
+            rows = [row for row in message.components if isinstance(row, discord.ActionRow)]
+            ids = {getattr(child, "custom_id", None) for row in rows for child in row.children}
+            if message.author.id == self.bot.application_id and wanted in ids:
+                await self.bot.quiz.shown_in(asked.id, asked.channel_id, message.id)
+                return message.id
+        return None
 
 
 async def setup(bot: TermiBot) -> None:

@@ -6,6 +6,7 @@ made for it, CLOCK_START: each process's clock starts at the given instant and r
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -112,3 +113,36 @@ async def test_only_a_manager_may_change_it_and_everyone_may_look(fake: FakeDisc
     choices = await fake.autocomplete("totd setup", "timezone", "new y", {"time": "08:30"}, user=fake.owner)
     assert choices.choices[0]["value"] == "America/New_York"
     assert re.search(r"Term of the day", (await fake.invoke_command("help")).embed["description"])
+
+
+async def _doctor(fake: FakeDiscord, bot_config: BotConfig) -> tuple[int, str]:
+    from tests.e2e.harness import termiknowledge_command
+
+    process = await asyncio.create_subprocess_exec(
+        *termiknowledge_command(),
+        "doctor",
+        env=bot_config.environment(fake),
+        cwd=bot_config.workdir,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+async def test_doctor_checks_the_channels_permissions_with_the_token(
+    fake: FakeDiscord, launcher: Launcher, bot_config: BotConfig
+) -> None:
+    await start_at(launcher, bot_config, SET_UP_AT)
+    await set_up(fake)
+    await launcher.close()
+
+    code, out = await _doctor(fake, bot_config)
+    assert code == 0, out
+    assert "term of the day set up in 1 server(s)" in out and "the bot can post there" in out
+    assert fake.token not in out
+
+    fake.fail("GET /channels/{channel_id}", 404)  # the channel was deleted
+    code, out = await _doctor(fake, bot_config)
+    assert code == 1 and "PROBLEM" in out and "the channel is gone" in out, out
