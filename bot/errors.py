@@ -11,11 +11,19 @@ import sqlite3
 from typing import Any
 
 import discord
-from discord import app_commands
+from discord import app_commands, ui
 
 from bot.core.errors import UserFacingError
 
-__all__ = ["SafeItem", "ShuttingDownError", "UserFacingError", "describe_error", "reply_ephemeral", "report"]
+__all__ = [
+    "PersistentView",
+    "SafeItem",
+    "ShuttingDownError",
+    "UserFacingError",
+    "describe_error",
+    "reply_ephemeral",
+    "report",
+]
 log = logging.getLogger(__name__)
 
 # Discord's API names permissions after guilds; its app calls a guild a server.
@@ -88,6 +96,21 @@ async def report(interaction: discord.Interaction[Any], error: BaseException, wh
     await reply_ephemeral(interaction, describe_error(error))
 
 
+class PersistentView(ui.View):
+    """A view of `DynamicItem`s only: never kept in memory after sending.
+
+    discord.py would store every sent view with buttons in its view store for good (timeout None), one per
+    message: memory that grows with every card. Clicks on dynamic items are routed by their custom id
+    through the registered templates instead, so the view itself is not needed after sending.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
 class SafeItem:
     """Base of every persistent component: `run` does the work; failures take the one error path.
 
@@ -107,4 +130,3 @@ class SafeItem:
     async def run(self, interaction: discord.Interaction[Any]) -> None:
         """Handle a click or a choice."""
         raise NotImplementedError
-

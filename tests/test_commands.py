@@ -214,3 +214,12 @@ async def test_cards_link_to_the_web_glossary_and_help_names_it_when_site_url_is
 async def test_cards_have_no_link_without_a_site(h: Harness):
     card = await h.command("term", name="EOQ")
     assert "url" not in card.embeds[0]
+
+
+async def test_sent_cards_leave_no_view_in_memory_and_their_buttons_still_work(h: Harness):
+    for _ in range(5):
+        card = await h.command("term", name="backlog")
+    store = h.bot._connection._view_store
+    assert len(store._synced_message_views) == 0 and len(store._views) == 0  # nothing kept per message
+    opened = await h.click(card, card.custom_ids[0])
+    assert opened.embeds and opened.ephemeral

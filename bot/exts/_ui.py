@@ -14,7 +14,7 @@ from bot.core.cards import TermCard
 from bot.core.glossary import Term
 from bot.core.modules import MODULES, find_module, module_number
 from bot.core.normalize import scrub
-from bot.errors import SafeItem, UserFacingError, reply_ephemeral
+from bot.errors import PersistentView, SafeItem, UserFacingError, reply_ephemeral
 from bot.exts._study import AddToDeckButton
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class TermButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:(?P<kin
 
 def term_view(term: Term, glossary: GlossaryService, *, deck: bool = True) -> ui.View:
     """Buttons for a term's related terms, and "Add to my deck" below them (they keep working after a restart)."""
-    view = ui.View(timeout=None)
+    view = PersistentView()
     for slug, name in glossary.card(term).related[:5]:
         view.add_item(TermButton(slug, name))
     if deck:

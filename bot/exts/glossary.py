@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.client import TermiBot
 from bot.core.ids import custom_id
 from bot.core.modules import MODULES, module_number
-from bot.errors import SafeItem, UserFacingError
+from bot.errors import PersistentView, SafeItem, UserFacingError
 from bot.exts._ui import (
     BRAND,
     TermButton,
@@ -55,7 +55,7 @@ async def search_page(bot: TermiBot, text: str, page: int) -> tuple[discord.Embe
     lines = [f"**{discord.utils.escape_markdown(hit.name)}**: {clip(hit.snippet, 160)}" for hit in hits]
     embed = discord.Embed(title=clip(f"Search: {text.strip()}", 256), description="\n".join(lines), colour=BRAND)
     embed.set_footer(text=f"Page {page + 1} of {pages} · {total} result(s)")
-    view = ui.View(timeout=None)
+    view = PersistentView()
     view.add_item(OpenTermSelect.build([(hit.slug, hit.name) for hit in hits], f"tk:sopen:{page}"))
     if pages > 1:
         view.add_item(SearchPageButton(text, max(page - 1, 0), "Previous", disabled=page == 0))
@@ -100,7 +100,7 @@ def overview_embed(bot: TermiBot) -> tuple[discord.Embed, ui.View]:
     lines = [f"`{number:2d}` {name} · {counts[name]} terms" for number, name in enumerate(MODULES, start=1)]
     embed = discord.Embed(title="Glossary modules", description="\n".join(lines), colour=BRAND)
     embed.set_footer(text=f"{len(bot.glossary)} terms · /browse module:<name or number> to open one")
-    view = ui.View(timeout=None)
+    view = PersistentView()
     view.add_item(BrowsePageButton(1, 0, "Start with module 1"))
     return embed, view
 
@@ -115,7 +115,7 @@ def browse_page(bot: TermiBot, module: str, page: int) -> tuple[discord.Embed, u
     lines = [f"**{t.name}**: {clip(t.definition, 110)}" for t in chunk] or ["No terms in this module yet."]
     embed = discord.Embed(title=module_label(module), description="\n".join(lines), colour=BRAND)
     embed.set_footer(text=f"Page {page + 1} of {pages} · {len(terms)} terms")
-    view = ui.View(timeout=None)
+    view = PersistentView()
     if chunk:
         view.add_item(OpenTermSelect.build([(t.slug, t.name) for t in chunk], f"tk:bopen:{number}:{page}"))
     if pages > 1:  # one page needs no paging, and two buttons may not share a custom id
@@ -200,7 +200,7 @@ class Glossary(commands.Cog):
             assert term is not None
             await interaction.response.send_message(embed=term_embed(term, glossary), view=term_view(term, glossary))
         elif resolution.suggestions:
-            view = ui.View(timeout=None)
+            view = PersistentView()
             for match in resolution.suggestions[:5]:
                 view.add_item(TermButton(match.slug, match.name, pick=True))
             await interaction.response.send_message(

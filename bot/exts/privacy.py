@@ -10,7 +10,7 @@ from discord import app_commands, ui
 from discord.ext import commands
 
 from bot.client import TermiBot
-from bot.errors import SafeItem
+from bot.errors import PersistentView, SafeItem
 
 
 class ForgetButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:forget:(?P<user>\d{1,20}):(?P<ok>[yn])"):
@@ -57,7 +57,7 @@ class Privacy(commands.Cog):
 
     @app_commands.command(name="forgetme", description="Delete all your study data (asks for confirmation)")
     async def forgetme(self, interaction: discord.Interaction[TermiBot]) -> None:
-        view = ui.View(timeout=None)
+        view = PersistentView()
         view.add_item(ForgetButton(interaction.user.id, confirm=True))
         view.add_item(ForgetButton(interaction.user.id, confirm=False))
         await interaction.response.send_message(

@@ -30,7 +30,7 @@ from bot.core.quiz import (
     QuizMode,
     Tally,
 )
-from bot.errors import SafeItem
+from bot.errors import PersistentView, SafeItem
 from bot.exts._study import AddToDeckButton
 from bot.exts._ui import (
     BRAND,
@@ -87,7 +87,7 @@ def question_embed(bank: QuizBank, asked: AskedQuestion) -> discord.Embed:
 
 def answer_view(asked: AskedQuestion, *, counts: tuple[int, ...] | None = None) -> ui.View:
     """Return the four answer buttons (disabled, with the counts, once the question closed)."""
-    view = ui.View(timeout=None)
+    view = PersistentView()
     for index in range(len(asked.question.options)):
         label = letter(index) if counts is None else f"{letter(index)} · {counts[index]}"
         style = discord.ButtonStyle.primary
@@ -217,7 +217,7 @@ class AnswerButton(
         answered = await service.answer(self.question_id, interaction.user.id, interaction.guild_id, self.choice)
         asked = answered.asked
         embed = result_embed(service.bank, asked.question, self.choice, public=asked.public)
-        view = ui.View(timeout=None)
+        view = PersistentView()
         view.add_item(AddToDeckButton(asked.question.slug))
         if asked.public:
             await interaction.response.send_message(embed=embed, view=view, ephemeral=True)

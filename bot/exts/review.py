@@ -31,7 +31,7 @@ from bot.core.review import (
     StudySettings,
     format_interval,
 )
-from bot.errors import SafeItem, UserFacingError
+from bot.errors import PersistentView, SafeItem, UserFacingError
 from bot.exts._study import AddToDeckButton, bold_name
 from bot.exts._ui import (
     BRAND,
@@ -86,7 +86,7 @@ def back_embed(card_view: TermCard, card: StudyCard, counts: str) -> discord.Emb
 
 def back_view(card: StudyCard, previews: dict[Grade, Any]) -> ui.View:
     """Return the four rating buttons, each labelled with the interval it would give."""
-    view = ui.View(timeout=None)
+    view = PersistentView()
     for grade in Grade:
         label = f"{grade.name.title()} · {format_interval(previews[grade])}"
         view.add_item(RateButton(card.card_id, card.reps, grade, label))
@@ -108,10 +108,10 @@ def front(next_card: NextCard) -> tuple[discord.Embed, ui.View]:
         embed = front_embed(next_card.term, next_card.card, next_card.counts.line())
         if note:
             embed.description = f"{note}\n\n{embed.description}"
-        view = ui.View(timeout=None)
+        view = PersistentView()
         view.add_item(RevealButton(next_card.card.card_id, next_card.card.reps))
         return embed, view
-    return done_embed(next_card, note), ui.View(timeout=None)
+    return done_embed(next_card, note), PersistentView()
 
 
 def done_embed(next_card: NextCard, note: str) -> discord.Embed:
