@@ -13,6 +13,7 @@ from typing import Any
 from bot.config import Settings
 from bot.core.glossary import GlossaryError, content_hash, load_glossary, source_files
 from bot.db.database import migrations
+from bot.db.health import DatabaseHealth, inspect_database
 
 ADMINISTRATOR = 1 << 3
 ALL_PERMISSIONS = (1 << 53) - 1
@@ -60,59 +61,46 @@ def check_database(settings: Settings, report: Report) -> list[tuple[int, int, b
         report.problem(f"{path} is a folder; point DATABASE_PATH at a file")
         return []
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2.0)
+        health = inspect_database(path, newest=len(migrations()))
     except sqlite3.Error as exc:
-        report.problem(f"cannot open {path} read-only: {exc}")
-        return []
-    try:
-        return _inspect(conn, settings, report)
-    except sqlite3.DatabaseError as exc:
         text = str(exc)
         hint = " (is another copy of the bot writing to it?)" if "locked" in text else ""
         report.problem(f"cannot read {path}: {text}{hint}")
         return []
-    finally:
-        conn.close()
+    return _judge(health, settings, report)
 
 
-def _inspect(conn: sqlite3.Connection, settings: Settings, report: Report) -> list[tuple[int, int, bool]]:
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+def _judge(health: DatabaseHealth, settings: Settings, report: Report) -> list[tuple[int, int, bool]]:
     newest = len(migrations())
-    if version > newest:
-        report.problem(f"schema version {version} is newer than this bot knows ({newest}): upgrade the bot")
+    if health.version > newest:
+        report.problem(f"schema version {health.version} is newer than this bot knows ({newest}): upgrade the bot")
         return []
-    if version < newest:
-        report.note(f"schema version {version}; the next start migrates it to {newest}")
+    if health.version < newest:
+        report.note(f"schema version {health.version}; the next start migrates it to {newest}")
     else:
-        report.ok(f"schema version {version} (the newest)")
-    findings = [row[0] for row in conn.execute("PRAGMA integrity_check(20)")]
-    if findings == ["ok"]:
+        report.ok(f"schema version {health.version} (the newest)")
+    if health.integrity == ["ok"]:
         report.ok("integrity check: ok")
     else:
-        report.problem(f"integrity check found {len(findings)} problem(s), e.g. {findings[0]}")
-    if version == 0:
+        report.problem(f"integrity check found {len(health.integrity)} problem(s), e.g. {health.integrity[0]}")
+    if health.version == 0:
         return []
-    row = conn.execute("SELECT value FROM meta WHERE key = 'glossary_hash'").fetchone()
-    terms = int(conn.execute("SELECT count(*) FROM terms").fetchone()[0])
     files = source_files(settings.glossary_dir) if settings.glossary_dir.is_dir() else []
     if not files:
         report.problem(f"no glossary files in {settings.glossary_dir}")
-    elif row is None:
+    elif health.glossary_hash is None:
         report.note("no glossary loaded yet: the next start loads it")
-    elif row[0] == content_hash(files):
-        report.ok(f"glossary loaded and current: {terms} terms (hash {row[0][:12]})")
+    elif health.glossary_hash == content_hash(files):
+        report.ok(f"glossary loaded and current: {health.terms} terms (hash {health.glossary_hash[:12]})")
     else:
-        report.note(f"{terms} terms loaded; the source changed since, so the next start reloads it")
+        report.note(f"{health.terms} terms loaded; the source changed since, so the next start reloads it")
     try:
         load_glossary(settings.glossary_dir)
     except GlossaryError as exc:
         report.problem(f"the glossary source has {len(exc.problems)} problem(s): run `termiknowledge validate`")
-    channels = []
-    if version >= 2:
-        query = "SELECT guild_id, channel_id, threads FROM totd_settings WHERE enabled = 1 ORDER BY guild_id"
-        channels = [(int(g), int(c), bool(t)) for g, c, t in conn.execute(query)]
-        report.note(f"term of the day set up in {len(channels)} server(s)")
-    return channels
+    if health.version >= 2:
+        report.note(f"term of the day set up in {len(health.totd_channels)} server(s)")
+    return health.totd_channels
 
 
 def channel_permissions(
