@@ -225,7 +225,8 @@ def test_search_index_covers_every_term(shipped_site: Path, terms: list[Term]):
     assert [row[5] for row in index["terms"]] == [p.term.slug for p in build_model(terms).terms]
     for row in index["terms"]:
         assert (shipped_site / "terms" / row[5] / "index.html").is_file()
-    assert (shipped_site / "search-index.json").stat().st_size < 1_500_000
+    # Loaded only on the search box's first focus; about 300 bytes a term keeps it near 400 kB gzipped.
+    assert (shipped_site / "search-index.json").stat().st_size < 320 * len(terms)
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
