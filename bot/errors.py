@@ -15,7 +15,15 @@ from discord import app_commands
 
 from bot.core.errors import UserFacingError
 
-__all__ = ["SafeItem", "ShuttingDownError", "UserFacingError", "describe_error", "reply_ephemeral", "report"]
+__all__ = [
+    "SafeItem",
+    "ServerOnlyError",
+    "ShuttingDownError",
+    "UserFacingError",
+    "describe_error",
+    "reply_ephemeral",
+    "report",
+]
 log = logging.getLogger(__name__)
 
 # Discord's API names permissions after guilds; its app calls a guild a server.
@@ -28,6 +36,10 @@ class ShuttingDownError(app_commands.CheckFailure, UserFacingError):
 
     def __init__(self) -> None:
         super().__init__(RESTARTING)
+
+
+class ServerOnlyError(app_commands.CheckFailure, UserFacingError):
+    """A server feature was reached where no server installed the bot (a DM, a group DM, a user install)."""
 
 
 def _permission_names(permissions: list[str]) -> str:
@@ -107,4 +119,3 @@ class SafeItem:
     async def run(self, interaction: discord.Interaction[Any]) -> None:
         """Handle a click or a choice."""
         raise NotImplementedError
-
