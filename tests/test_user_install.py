@@ -95,9 +95,11 @@ async def test_private_study_works_with_no_guild(h: Harness, context: int, servi
 
 
 @pytest.mark.parametrize(("context", "installed"), [(1, False), (2, False), (0, False)])
-@pytest.mark.parametrize("command", ["today", "leaderboard"])
-async def test_server_features_refuse_politely_elsewhere(h: Harness, command: str, context: int, installed: bool):
-    call = await h.command(command, context=context, installed=installed)
+@pytest.mark.parametrize(("command", "sub"), [("today", None), ("leaderboard", None), ("totd", "status")])
+async def test_server_features_refuse_politely_elsewhere(
+    h: Harness, command: str, sub: str | None, context: int, installed: bool
+):
+    call = await h.command(command, sub=sub, context=context, installed=installed, permissions="32")
     assert call.ephemeral
     assert "only in a server that has added TermiKnowledge" in call.data["content"]
 
