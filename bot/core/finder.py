@@ -2,9 +2,8 @@
 
 The text is normalised word by word exactly as lookups normalise a query (case, accents, punctuation,
 `&`, plurals, British spellings), then scanned left to right for the longest name or alias that starts
-at each word: a dictionary probe per candidate length, bounded by the longest key that starts with that
-word. Keys are built once per glossary load, so a scan costs O(words × longest key), whatever the size
-of the glossary.
+at each word: one dictionary probe per length that the keys starting with that word have. Keys are built
+once per glossary load, so a scan costs O(words × longest key), whatever the size of the glossary.
 
 What the scan leaves alone, so that a chat message does not light up like a dictionary:
 - code blocks, links, Discord mentions, custom emoji and timestamps;
@@ -97,7 +96,7 @@ class TermFinder:
     def __init__(self, terms: Iterable[Indexed], common: frozenset[str] = COMMON_WORDS) -> None:
         self._keys: dict[str, _Key] = {}
         self._names: dict[str, str] = {}
-        self._reach: dict[str, int] = {}  # first word -> the most words a key starting with it has
+        lengths: dict[str, int] = {}  # first word -> bit n set when a key of n words starts with it
         for term in terms:
             self._names[term.slug] = term.name
             for text in (term.name, *term.aliases):
@@ -116,8 +115,12 @@ class TermFinder:
                 if exact is not None and len(exact) != len(words):
                     continue  # a compatibility character that folds differently: too short to risk
                 self._keys[key] = (term.slug, text, exact)
-                first = words[0]
-                self._reach[first] = max(self._reach.get(first, 0), len(words))
+                lengths[words[0]] = lengths.get(words[0], 0) | 1 << len(words)
+        # Longest first, so the first key found at a word is the longest match there.
+        self._lengths = {
+            word: tuple(n for n in range(mask.bit_length() - 1, 0, -1) if mask >> n & 1)
+            for word, mask in lengths.items()
+        }
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -132,9 +135,10 @@ class TermFinder:
             written: list[str] | None = None
             index, count = 0, len(words)
             while index < count:
-                reach = self._reach.get(words[index], 0)
                 step = 1
-                for length in range(min(reach, count - index), 0, -1):
+                for length in self._lengths.get(words[index], ()):
+                    if index + length > count:
+                        continue
                     hit = self._keys.get(" ".join(words[index : index + length]))
                     if hit is None:
                         continue
