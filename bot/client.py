@@ -17,7 +17,8 @@ import bot.exts
 from bot.config import Settings
 from bot.core.timezones import Clock, utc_now
 from bot.db import Database
-from bot.errors import ShuttingDownError, report
+from bot.errors import ServerOnlyError, ShuttingDownError, report
+from bot.exts._install import EVERYWHERE_CONTEXTS, EVERYWHERE_INSTALLS, SERVER_ONLY_TEXT, is_server_only
 from bot.services.glossary import GlossaryService
 from bot.services.periodic import Periodic
 from bot.services.quiz import QuizService
@@ -52,8 +53,13 @@ class ReplyingTree(app_commands.CommandTree["TermiBot"]):
     """A command tree whose errors become ephemeral replies and log lines, never tracebacks in chat."""
 
     async def interaction_check(self, interaction: discord.Interaction[TermiBot], /) -> bool:
-        if interaction.client.shutting_down and interaction.type is not discord.InteractionType.autocomplete:
+        if interaction.type is discord.InteractionType.autocomplete:
+            return True
+        if interaction.client.shutting_down:
             raise ShuttingDownError
+        command = interaction.command
+        if command is not None and is_server_only(command) and not interaction.is_guild_integration():
+            raise ServerOnlyError(SERVER_ONLY_TEXT)
         return True
 
     async def on_error(self, interaction: discord.Interaction[TermiBot], error: app_commands.AppCommandError) -> None:
@@ -80,6 +86,10 @@ class TermiBot(commands.Bot):
             help_command=None,
             tree_cls=ReplyingTree,
             allowed_mentions=discord.AllowedMentions.none(),
+            # Every command is offered for both install types and in servers, DMs and group DMs, unless it
+            # says otherwise (bot/exts/_install.py: server_only).
+            allowed_installs=EVERYWHERE_INSTALLS,
+            allowed_contexts=EVERYWHERE_CONTEXTS,
         )
         self.settings = settings
         self.db = db

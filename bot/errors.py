@@ -18,6 +18,7 @@ from bot.core.errors import UserFacingError
 __all__ = [
     "PersistentView",
     "SafeItem",
+    "ServerOnlyError",
     "ShuttingDownError",
     "UserFacingError",
     "describe_error",
@@ -36,6 +37,10 @@ class ShuttingDownError(app_commands.CheckFailure, UserFacingError):
 
     def __init__(self) -> None:
         super().__init__(RESTARTING)
+
+
+class ServerOnlyError(app_commands.CheckFailure, UserFacingError):
+    """A server feature was reached where no server installed the bot (a DM, a group DM, a user install)."""
 
 
 def _permission_names(permissions: list[str]) -> str:

@@ -142,6 +142,7 @@ class Recorder(AsyncWebhookAdapter):
         self.calls: list[Call] = []
         self.queue: asyncio.Queue[Call] = asyncio.Queue()
         self.spec_errors: list[str] = []
+        self.force_ephemeral = False  # answer callbacks as Discord does where a server limits external apps
 
     async def request(self, route: Any, session: Any, *, payload: Any = None, multipart: Any = None, **_: Any) -> Any:
         body = payload
@@ -155,7 +156,8 @@ class Recorder(AsyncWebhookAdapter):
         self.calls.append(call)
         self.queue.put_nowait(call)
         if path.endswith("/callback"):
-            return {"interaction": {"id": path.split("/")[2], "type": 2}}
+            info = {"id": path.split("/")[2], "type": 2, "response_message_ephemeral": self.force_ephemeral}
+            return {"interaction": info}
         return message_payload(body if isinstance(body, dict) else {})
 
 
@@ -188,9 +190,43 @@ class Harness:
         self.bot = bot
         self.recorder = recorder
 
-    def _base(self, kind: int, data: dict[str, Any], *, permissions: str, user_id: int = USER_ID) -> dict[str, Any]:
+    def _base(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        permissions: str,
+        user_id: int = USER_ID,
+        context: int = 0,
+        installed: bool = True,
+    ) -> dict[str, Any]:
+        """An interaction payload: in the server (context 0; `installed=False` when only the user added the bot),
+        in a DM with the bot (1) or in a group DM (2), the last two with no guild at all."""
         name = "learner" if user_id == USER_ID else f"member{user_id % 100}"
         user = {"id": str(user_id), "username": name, "discriminator": "0", "avatar": None, "global_name": None}
+        if context in (1, 2):
+            channel: dict[str, Any] = {"id": str(CHANNEL_ID), "type": 1 if context == 1 else 3, "flags": 0}
+            channel["recipients"] = [user] if context == 1 else [user, {**user, "id": str(USER_ID + 50)}]
+            if context == 2:
+                channel.update(name="study group", owner_id=str(user_id), icon=None)
+            return {
+                "id": str(next(_ids)),
+                "application_id": str(APP_ID),
+                "type": kind,
+                "token": "interaction-token",
+                "version": 1,
+                "channel_id": str(CHANNEL_ID),
+                "channel": channel,
+                "user": user,
+                "app_permissions": "2248473465835073",
+                "locale": "en-US",
+                "entitlements": [],
+                "authorizing_integration_owners": {"1": str(user_id)},
+                "context": context,
+                "attachment_size_limit": 10485760,
+                "data": data,
+            }
+        owners = {"0": str(GUILD_ID)} if installed else {"1": str(user_id)}
         return {
             "id": str(next(_ids)),
             "application_id": str(APP_ID),
@@ -222,7 +258,7 @@ class Harness:
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "authorizing_integration_owners": owners,
             "context": 0,
             "attachment_size_limit": 10485760,
             "data": data,
@@ -252,6 +288,8 @@ class Harness:
         user: int = USER_ID,
         timeout: float = 5.0,
         permissions: str = "0",
+        context: int = 0,
+        installed: bool = True,
         **options: Any,
     ) -> Call:
         """Invoke a slash command (or `sub`command) as a member, with bool/int/str options; return the answer."""
@@ -260,7 +298,32 @@ class Harness:
         if sub is not None:
             opts = [{"name": sub, "type": 1, "options": opts}]
         data = {"id": str(next(_ids)), "name": command, "type": 1, "options": opts}
-        return await self._send(self._base(2, data, permissions=permissions, user_id=user), timeout)
+        payload = self._base(2, data, permissions=permissions, user_id=user, context=context, installed=installed)
+        return await self._send(payload, timeout)
+
+    async def message_command(
+        self,
+        name: str,
+        message: dict[str, Any],
+        *,
+        user: int = USER_ID,
+        timeout: float = 5.0,
+        permissions: str = "0",
+        context: int = 0,
+        installed: bool = True,
+    ) -> Call:
+        """Run a message context menu command (data type 3) on `message`, which arrives in `resolved.messages`."""
+        author = {"id": str(USER_ID + 7), "username": "someone", "discriminator": "0", "avatar": None}
+        target = {**message_payload({}), "author": author, **message}
+        data = {
+            "id": str(next(_ids)),
+            "name": name,
+            "type": 3,
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: target}},
+        }
+        payload = self._base(2, data, permissions=permissions, user_id=user, context=context, installed=installed)
+        return await self._send(payload, timeout)
 
     async def autocomplete(self, name: str, option: str, value: str, timeout: float = 5.0) -> list[dict[str, Any]]:
         """Send an autocomplete request for one focused option and return the choices."""
@@ -278,6 +341,9 @@ class Harness:
         timeout: float = 5.0,
         *,
         user: int = USER_ID,
+        permissions: str = "0",
+        context: int = 0,
+        installed: bool = True,
     ) -> Call:
         """Click a button (or choose in a select) on a message the bot sent, as a member."""
         assert custom_id in message.custom_ids, (custom_id, message.custom_ids)
@@ -287,7 +353,7 @@ class Harness:
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if values is not None:
             data["values"] = values
-        payload = self._base(3, data, permissions="0", user_id=user)
+        payload = self._base(3, data, permissions=permissions, user_id=user, context=context, installed=installed)
         payload["message"] = message_payload(message.data)
         return await self._send(payload, timeout)
 

@@ -216,6 +216,11 @@ def normalize_words(words: list[str]) -> str:
     return " ".join(_word(word) for word in words)
 
 
+def key_words(text: str) -> list[str]:
+    """Return the words of `normalize(text)` as a list (one pass, for scanning long text)."""
+    return [_word(word) for word in fold(text).split()]
+
+
 def compact(key: str) -> str:
     """Return a key without spaces or `and`, so `s and op`, `s op` and `sop` meet."""
     return "".join(word for word in key.split() if word != "and")

@@ -15,6 +15,7 @@ from bot.core.glossary import Term
 from bot.core.modules import MODULES, find_module, module_number
 from bot.core.normalize import scrub
 from bot.errors import PersistentView, SafeItem, UserFacingError, reply_ephemeral
+from bot.exts._install import FORCED_PRIVATE_TEXT, post_refusal
 from bot.exts._study import AddToDeckButton
 
 if TYPE_CHECKING:
@@ -89,25 +90,67 @@ class TermButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:(?P<kin
         await show_term(interaction, self.slug, ephemeral=not self.pick)
 
 
-def term_view(term: Term, glossary: GlossaryService, *, deck: bool = True) -> ui.View:
-    """Buttons for a term's related terms, and "Add to my deck" below them (they keep working after a restart)."""
+class PostTermButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:post:(?P<slug>[^:]{1,90})"):
+    """On a card only the learner sees: post it for everyone where they are, when they may post there."""
+
+    def __init__(self, slug: str, *, row: int | None = STUDY_ROW) -> None:
+        super().__init__(
+            ui.Button(
+                label="Post in channel",
+                emoji="📣",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"tk:post:{slug}",
+                row=row,
+            )
+        )
+        self.slug = slug
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: ui.Item[Any], match: re.Match[str], /
+    ) -> PostTermButton:
+        return cls(match["slug"])
+
+    async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
+        glossary = interaction.client.glossary
+        term = glossary.get(self.slug)
+        if term is None:
+            await reply_ephemeral(interaction, "That term is no longer in the glossary. Try `/term` or `/search`.")
+            return
+        refusal = post_refusal(interaction)
+        if refusal is not None:
+            await interaction.response.send_message(refusal, ephemeral=True)
+            return
+        embed = term_embed(term, glossary, heading=f"Shared by {interaction.user.display_name}")
+        sent = await interaction.response.send_message(embed=embed, view=term_view(term, glossary))
+        if sent.is_ephemeral():  # the server made the answer private after all (external apps limited)
+            await interaction.followup.send(FORCED_PRIVATE_TEXT, ephemeral=True)
+
+
+def term_view(term: Term, glossary: GlossaryService, *, deck: bool = True, post: bool = False) -> ui.View:
+    """Buttons for a term's related terms, and "Add to my deck" below them (they keep working after a restart).
+
+    `post` adds "Post in channel", for cards that only the learner sees.
+    """
     view = PersistentView()
     for slug, name in glossary.card(term).related[:5]:
         view.add_item(TermButton(slug, name))
     if deck:
         view.add_item(AddToDeckButton(term.slug, row=STUDY_ROW))
+    if post:
+        view.add_item(PostTermButton(term.slug))
     return view
 
 
 async def show_term(interaction: discord.Interaction[TermiBot], slug: str, *, ephemeral: bool) -> None:
-    """Send a term's card, or a friendly note if it left the glossary."""
+    """Send a term's card (a private one with "Post in channel"), or a friendly note if it left the glossary."""
     glossary = interaction.client.glossary
     term = glossary.get(slug)
     if term is None:
         await reply_ephemeral(interaction, "That term is no longer in the glossary. Try `/term` or `/search`.")
         return
     await interaction.response.send_message(
-        embed=term_embed(term, glossary), view=term_view(term, glossary), ephemeral=ephemeral
+        embed=term_embed(term, glossary), view=term_view(term, glossary, post=ephemeral), ephemeral=ephemeral
     )
 
 

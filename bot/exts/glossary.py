@@ -17,6 +17,7 @@ from bot.core.modules import MODULES, module_number
 from bot.errors import PersistentView, SafeItem, UserFacingError
 from bot.exts._ui import (
     BRAND,
+    PostTermButton,
     TermButton,
     clip,
     module_choices,
@@ -152,7 +153,7 @@ class BrowsePageButton(
         await interaction.response.edit_message(embed=embed, view=view)
 
 
-class OpenTermSelect(SafeItem, ui.DynamicItem[ui.Select[Any]], template=r"tk:(?:sopen|bopen):[\d:]{1,12}"):
+class OpenTermSelect(SafeItem, ui.DynamicItem[ui.Select[Any]], template=r"tk:(?:sopen|bopen|xopen):[\d:]{1,12}"):
     """A menu of the terms on a page; choosing one shows it to the chooser."""
 
     def __init__(self, select: ui.Select[Any]) -> None:
@@ -264,5 +265,5 @@ class Glossary(commands.Cog):
 
 async def setup(bot: TermiBot) -> None:
     """Register the cog and the persistent components it creates."""
-    bot.add_dynamic_items(TermButton, SearchPageButton, BrowsePageButton, OpenTermSelect)
+    bot.add_dynamic_items(TermButton, PostTermButton, SearchPageButton, BrowsePageButton, OpenTermSelect)
     await bot.add_cog(Glossary(bot))

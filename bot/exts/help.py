@@ -18,6 +18,8 @@ HELP_TEXT = (
     "`/search text` — find words inside names and definitions.\n"
     "`/browse [module]` — page through the 30 modules.\n"
     "`/random [module]` — a random term to test yourself.\n"
+    "**Apps → Explain terms** (right-click or long-press any message) — every glossary term in it, "
+    "just for you, with **Add all to my deck**. **Post in channel** on a private card shares it.\n"
     "\n**Term of the day**\n"
     "`/today` — today's term of the day in this server.\n"
     "Admins (Manage Server): `/totd setup time timezone [channel]` posts a term every day at that "
@@ -39,6 +41,10 @@ HELP_TEXT = (
     "`/leaderboard [period]` — this server's public quiz points, this month or all time.\n"
     "\n**Your data**\n"
     "`/forgetme` — delete all your study data (asks first).\n"
+    "\n**Anywhere**\n"
+    "Add TermiKnowledge to your own account to look terms up, explain messages and study in any server, "
+    "in DMs and in group DMs. The term of the day, channel quizzes and the leaderboard need a server that "
+    "added the bot.\n"
 )
 
 

@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.client import TermiBot
 from bot.core.modules import module_number
 from bot.core.progress import ModuleProgress, Streak, bar, month_start
+from bot.exts._install import server_only
 from bot.exts._ui import BRAND, clip
 
 LEADERBOARD_SIZE = 10
@@ -97,7 +98,7 @@ class Progress(commands.Cog):
     @app_commands.command(name="leaderboard", description="This server's public quiz points")
     @app_commands.describe(period="This month (default) or all time")
     @app_commands.choices(period=PERIODS)
-    @app_commands.guild_only()
+    @server_only
     async def leaderboard(
         self, interaction: discord.Interaction[TermiBot], period: app_commands.Choice[str] | None = None
     ) -> None:

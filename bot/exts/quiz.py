@@ -149,14 +149,22 @@ def closed_embed(bank: QuizBank, asked: AskedQuestion, result: Tally, winners: l
 # -- buttons --------------------------------------------------------------------------
 
 
+PRACTICE_HERE = (
+    "Questions for the whole channel (with points) need a server that has added TermiKnowledge, "
+    "so here is a practice question just for you."
+)
+
+
 async def send_question(
-    interaction: discord.Interaction[TermiBot], asked: AskedQuestion, *, edit: bool = False
+    interaction: discord.Interaction[TermiBot], asked: AskedQuestion, *, edit: bool = False, note: str | None = None
 ) -> None:
     """Show a practice question to the member only (replacing the clicked message when `edit`)."""
     bank = interaction.client.quiz.bank
     embed, view = question_embed(bank, asked), answer_view(asked)
     if edit:
         await interaction.response.edit_message(embed=embed, view=view)
+    elif note:
+        await interaction.response.send_message(note, embed=embed, view=view, ephemeral=True)
     else:
         await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
 
@@ -168,6 +176,7 @@ async def ask_practice(
     mode: QuizMode | None = None,
     slug: str | None = None,
     edit: bool = False,
+    note: str | None = None,
 ) -> None:
     """Ask the member a question only they see."""
     asked = await interaction.client.quiz.ask(
@@ -178,7 +187,7 @@ async def ask_practice(
         module=module,
         slug=slug,
     )
-    await send_question(interaction, asked, edit=edit)
+    await send_question(interaction, asked, edit=edit, note=note)
 
 
 class AnswerButton(
@@ -317,8 +326,9 @@ class Quiz(commands.Cog):
     ) -> None:
         quiz_mode = QuizMode(mode.value) if mode else None
         chosen = module_or_error(module)
-        if practice or interaction.guild_id is None:
-            await ask_practice(interaction, module=chosen, mode=quiz_mode)
+        # A question for the whole channel needs a server that added the bot (it is closed and scored there).
+        if practice or not interaction.is_guild_integration():
+            await ask_practice(interaction, module=chosen, mode=quiz_mode, note=None if practice else PRACTICE_HERE)
             return
         asked = await self.bot.quiz.ask(
             user_id=interaction.user.id,

@@ -28,6 +28,7 @@ from bot.core.schedule import (
 )
 from bot.core.timezones import ZoneDirectory
 from bot.errors import UserFacingError
+from bot.exts._install import SERVER_CONTEXTS, SERVER_INSTALLS, server_only
 from bot.exts._totd_delivery import DiscordDelivery, missing_permissions
 from bot.exts._ui import BRAND, FIELD_MAX, clip, module_choices, module_label, module_or_error, quote_user_text
 from bot.services.totd import REQUESTS_PER_SECOND, TotdScheduler
@@ -164,6 +165,8 @@ class TermOfTheDay(commands.Cog):
         name="totd",
         description="Term of the day: one glossary term posted every day (admins)",
         guild_only=True,
+        allowed_contexts=SERVER_CONTEXTS,
+        allowed_installs=SERVER_INSTALLS,
         default_permissions=discord.Permissions(manage_guild=True),
     )
 
@@ -294,7 +297,7 @@ class TermOfTheDay(commands.Cog):
         return module_choices(current)
 
     @app_commands.command(name="today", description="Today's term of the day in this server")
-    @app_commands.guild_only()
+    @server_only
     async def today(self, interaction: discord.Interaction[TermiBot]) -> None:
         await self._show_today(interaction)
 

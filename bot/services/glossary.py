@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.cards import TermCard, term_card
+from bot.core.finder import Findings, TermFinder
 from bot.core.glossary import GlossaryError, Term, content_hash, load_glossary, source_files
 from bot.core.matching import CHOICES_MAX, Choice, Indexed, Matcher, Resolution
 from bot.core.modules import MODULES
@@ -46,6 +47,7 @@ class GlossaryService:
         for term in terms:
             self._by_module[term.module].append(term)
         self._matcher = Matcher(Indexed(t.slug, t.name, t.aliases) for t in terms)
+        self._finder = TermFinder(Indexed(t.slug, t.name, t.aliases) for t in terms)
         self._starters = starters
         self._lookups: Counter[str] = Counter()
         self._misses: dict[str, tuple[str, int]] = {}
@@ -99,6 +101,10 @@ class GlossaryService:
     def resolve(self, query: str) -> Resolution:
         """Match a query without touching the database (fast; safe in autocomplete)."""
         return self._matcher.resolve(scrub(query[:200]))
+
+    def find_terms(self, text: str) -> Findings:
+        """Return the terms named in free text (a message), in order of appearance (fast; no database)."""
+        return self._finder.find(text)
 
     def complete(self, query: str) -> list[Choice]:
         """Return autocomplete choices; an empty query offers popular or core terms."""

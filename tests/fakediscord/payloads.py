@@ -19,6 +19,8 @@ LOADING = 1 << 7
 # Flags a bot may set on a message it creates: suppress embeds, ephemeral, silent, components v2.
 SETTABLE_FLAGS = (1 << 2) | EPHEMERAL | (1 << 12) | (1 << 15)
 ADMINISTRATOR = 1 << 3
+USE_EXTERNAL_APPS = 1 << 50
+MESSAGE_COMMAND = 3  # application command type of a message context menu
 
 # Interaction, callback, component and option type numbers used by the fake.
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2, 3, 4, 5

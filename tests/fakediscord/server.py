@@ -43,12 +43,14 @@ from .payloads import (
     EPHEMERAL,
     EVERYONE_PERMISSIONS,
     LOADING,
+    MESSAGE_COMMAND,
     MESSAGE_COMPONENT,
     OPTION_TYPES,
     STRING_SELECT,
     SUB_COMMAND,
     SUB_COMMAND_GROUP,
     UPDATE_MESSAGE,
+    USE_EXTERNAL_APPS,
     FakeChannel,
     FakeGuild,
     FakeMember,
@@ -228,6 +230,16 @@ class FakeDiscord:
         self.commands: dict[int | None, dict[str, dict[str, Any]]] = {}  # scope (guild id or None) -> name -> cmd
         self.messages: dict[int, FakeMessage] = {}
         self.dm_channels: dict[int, FakeUser] = {}
+        # Where only learners (not the server) added the app: the bot is not a member and gets no events.
+        external_id = self.ids.next()
+        self.external_guild = FakeGuild(
+            id=external_id,
+            name="Another Server",
+            owner_id=self.owner.id,
+            channels=[FakeChannel(self.ids.next(), external_id, "chat")],
+            roles=[FakeRole(external_id, "@everyone", permissions=EVERYONE_PERMISSIONS, position=0)],
+        )
+        self.group_dms: dict[int, list[FakeUser]] = {}
         self.interactions: dict[int, SentInteraction] = {}
         self._by_token: dict[str, SentInteraction] = {}
         self._command_ids: dict[tuple[int | None, str, int], int] = {}
@@ -387,9 +399,12 @@ class FakeDiscord:
         return user
 
     def _base_interaction(
-        self, kind: int, *, user: FakeUser | None, channel: FakeChannel | None, dm: bool
+        self, kind: int, *, user: FakeUser | None, channel: FakeChannel | None, dm: bool, where: str = "guild"
     ) -> dict[str, Any]:
+        """An interaction payload. `where`: "guild" (the server that added the bot), "dm" (a DM with the bot),
+        "group" (a group DM, user install) or "external" (a server where only the user added the app)."""
         user = user or self.user
+        where = "dm" if dm else where
         interaction_id = self.ids.next()
         data: dict[str, Any] = {
             "id": str(interaction_id),
@@ -403,7 +418,7 @@ class FakeDiscord:
             "attachment_size_limit": 10 * 1024 * 1024,
             "app_permissions": str(self.guild.roles[0].permissions | self.bot_role.permissions),
         }
-        if dm:
+        if where == "dm":
             dm_id = self._dm_channel_for(user)
             data.update(
                 user=user.payload(),
@@ -411,6 +426,29 @@ class FakeDiscord:
                 channel={"id": str(dm_id), "type": 1, "flags": 0, "recipients": [user.payload()]},
                 context=1,
                 authorizing_integration_owners={"0": "0", "1": str(user.id)},
+            )
+        elif where == "group":
+            group_id = self._group_dm_for(user)
+            data.update(
+                user=user.payload(),
+                channel_id=str(group_id),
+                channel=self._group_dm_payload(group_id),
+                context=2,
+                authorizing_integration_owners={"1": str(user.id)},
+            )
+        elif where == "external":
+            guild = self.external_guild
+            channel = channel or guild.channel
+            data.update(
+                guild_id=str(guild.id),
+                guild={"id": str(guild.id), "locale": "en-US", "features": []},
+                guild_locale="en-US",
+                channel_id=str(channel.id),
+                channel=channel.payload(),
+                member=guild.member(user).payload(with_permissions=True),
+                context=0,
+                authorizing_integration_owners={"1": str(user.id)},
+                app_permissions=str(EVERYONE_PERMISSIONS),
             )
         else:
             channel = channel or self.guild.channel
@@ -425,6 +463,101 @@ class FakeDiscord:
                 authorizing_integration_owners={"0": str(self.guild.id)},
             )
         return data
+
+    def _group_dm_for(self, user: FakeUser) -> int:
+        for channel_id, members in self.group_dms.items():
+            if members[0].id == user.id:
+                return channel_id
+        channel_id = self.ids.next()
+        self.group_dms[channel_id] = [user, self.owner]
+        return channel_id
+
+    def _group_dm_payload(self, channel_id: int) -> dict[str, Any]:
+        members = self.group_dms[channel_id]
+        return {
+            "id": str(channel_id),
+            "type": 3,
+            "flags": 0,
+            "name": "study buddies",
+            "icon": None,
+            "owner_id": str(members[0].id),
+            "recipients": [m.payload() for m in members],
+        }
+
+    def _where(self, channel_id: int) -> tuple[str, FakeChannel | None]:
+        """Return where a channel is ("guild", "dm", "group", "external") and the guild channel, if any."""
+        if channel_id in self.dm_channels:
+            return "dm", None
+        if channel_id in self.group_dms:
+            return "group", None
+        external = self.external_guild.channel_by_id(channel_id)
+        if external is not None:
+            return "external", external
+        return "guild", self.guild.channel_by_id(channel_id)
+
+    def user_message(
+        self,
+        content: str,
+        *,
+        author: FakeUser | None = None,
+        where: str = "guild",
+        embeds: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Return a message someone (not the bot) wrote, where `where` says, as Discord resolves it."""
+        author = author or self.owner
+        if where == "dm":
+            channel_id = self._dm_channel_for(self.user)
+        elif where == "group":
+            channel_id = self._group_dm_for(self.user)
+        else:
+            channel_id = (self.external_guild if where == "external" else self.guild).channel.id
+        message = FakeMessage(id=self.ids.next(), channel_id=channel_id, author=author, embeds=list(embeds or []))
+        message.content = content
+        if where in ("guild", "external"):
+            message.guild_id = self.external_guild.id if where == "external" else self.guild.id
+        return message.payload()
+
+    async def start_message_command(
+        self, name: str, target: dict[str, Any], *, user: FakeUser | None = None, where: str = "guild"
+    ) -> SentInteraction:
+        """Run a message context menu command (Apps → `name`) on `target` without waiting for the answer."""
+        payload = self._base_interaction(APPLICATION_COMMAND, user=user, channel=None, dm=False, where=where)
+        guild_id = self.guild.id if where == "guild" else None
+        scope, command = self._registered_menu(name, guild_id)
+        if command is None:
+            raise AssertionError(f"no message command {name!r} is registered with Discord")
+        payload["data"] = {
+            "id": command["id"],
+            "name": name,
+            "type": MESSAGE_COMMAND,
+            "target_id": target["id"],
+            "resolved": {"messages": {target["id"]: target}},
+        }
+        if scope is not None:
+            payload["data"]["guild_id"] = str(scope)
+        _check_available(name, (scope, command), payload)
+        return await self.send_interaction(payload)
+
+    async def invoke_message_command(
+        self,
+        name: str,
+        target: dict[str, Any],
+        *,
+        user: FakeUser | None = None,
+        where: str = "guild",
+        timeout: float = 5.0,
+    ) -> Reply:
+        """Right-click a message, Apps → `name`, and return the bot's answer."""
+        handle = await self.start_message_command(name, target, user=user, where=where)
+        return await handle.response(timeout, settled=True)
+
+    def _registered_menu(self, name: str, guild_id: int | None) -> tuple[int | None, dict[str, Any] | None]:
+        """Return the scope and definition of a message command, as Discord would pick it here."""
+        for scope in ([guild_id] if guild_id is not None else []) + [None]:
+            command = self.commands.get(scope, {}).get(name)
+            if command is not None and command.get("type") == MESSAGE_COMMAND:
+                return scope, command
+        return None, None
 
     async def send_interaction(
         self, payload: dict[str, Any], *, component_message: FakeMessage | None = None
@@ -454,14 +587,15 @@ class FakeDiscord:
         channel: FakeChannel | None = None,
         dm: bool = False,
         focused: str | None = None,
+        where: str = "guild",
     ) -> SentInteraction:
         """Send a slash command (or, with `focused`, an autocomplete request) without waiting for the answer."""
         kind = AUTOCOMPLETE if focused is not None else APPLICATION_COMMAND
-        payload = self._base_interaction(kind, user=user, channel=channel, dm=dm)
-        payload["data"] = self._command_data(
-            name, options or {}, focused=focused, guild_id=None if dm else self.guild.id
-        )
-        _check_available(name, self._registered(name, None if dm else self.guild.id), payload)
+        payload = self._base_interaction(kind, user=user, channel=channel, dm=dm, where=where)
+        # Guild-scoped commands exist only in the server that added the bot.
+        scope = self.guild.id if not dm and where == "guild" else None
+        payload["data"] = self._command_data(name, options or {}, focused=focused, guild_id=scope)
+        _check_available(name, self._registered(name, scope), payload)
         return await self.send_interaction(payload)
 
     async def invoke_command(
@@ -472,6 +606,7 @@ class FakeDiscord:
         user: FakeUser | None = None,
         channel: FakeChannel | None = None,
         dm: bool = False,
+        where: str = "guild",
         timeout: float = 5.0,
     ) -> Reply:
         """Run a slash command as a user would and return the bot's answer.
@@ -480,7 +615,7 @@ class FakeDiscord:
         is what the user finally sees; use start_command() to look at the steps. `name` may hold subcommands ("quiz start"); `options` maps option names to values and is
         checked against the command the bot registered (unknown, missing or mistyped options fail).
         """
-        handle = await self.start_command(name, options, user=user, channel=channel, dm=dm)
+        handle = await self.start_command(name, options, user=user, channel=channel, dm=dm, where=where)
         return await handle.response(timeout, settled=True)
 
     async def autocomplete(
@@ -559,9 +694,8 @@ class FakeDiscord:
         return current
 
     async def _component(self, message: FakeMessage, data: dict[str, Any], user: FakeUser | None) -> SentInteraction:
-        dm = message.channel_id in self.dm_channels
-        channel = None if dm else self.guild.channel_by_id(message.channel_id)
-        payload = self._base_interaction(MESSAGE_COMPONENT, user=user, channel=channel, dm=dm)
+        where, channel = self._where(message.channel_id)
+        payload = self._base_interaction(MESSAGE_COMPONENT, user=user, channel=channel, dm=False, where=where)
         payload["message"] = message.payload()
         payload["data"] = data
         return await self.send_interaction(payload, component_message=message)
@@ -840,7 +974,7 @@ class FakeDiscord:
             channel_id=channel_id,
             author=self.bot_user,
             type=kind,
-            guild_id=None if channel_id in self.dm_channels else self.guild.id,
+            guild_id=self._guild_of(channel_id),
         )
         if handle is not None:
             message.application_id = self.application_id
@@ -854,6 +988,19 @@ class FakeDiscord:
         message.apply(data, edit=False)
         self.messages[message.id] = message
         return message
+
+    def _guild_of(self, channel_id: int) -> int | None:
+        where, _ = self._where(channel_id)
+        return {"guild": self.guild.id, "external": self.external_guild.id}.get(where)
+
+    def _forces_ephemeral(self, handle: SentInteraction) -> bool:
+        """Whether Discord makes every answer private: a server that did not add the app, where the member
+        may not use external apps."""
+        payload = handle.payload
+        if payload.get("context") != 0 or "0" in payload.get("authorizing_integration_owners", {}):
+            return False
+        permissions = int(payload.get("member", {}).get("permissions", 0))
+        return not permissions & (ADMINISTRATOR | USE_EXTERNAL_APPS)
 
     async def _callback(self, request: RecordedRequest) -> tuple[int, Any]:
         handle = self.interactions.get(int(request.params["interaction_id"]))
@@ -873,11 +1020,13 @@ class FakeDiscord:
         data = body.get("data") or {}
         message: FakeMessage | None = None
         channel_id = int(handle.payload["channel_id"])
+        forced = EPHEMERAL if self._forces_ephemeral(handle) else 0
         if kind == CHANNEL_MESSAGE:
             message = self._new_message(channel_id, data, handle=handle, kind=_message_type(handle))
+            message.flags |= forced
             handle.original = message
         elif kind == DEFERRED_CHANNEL_MESSAGE:
-            flags = LOADING | (int(data.get("flags") or 0) & EPHEMERAL)
+            flags = LOADING | (int(data.get("flags") or 0) & EPHEMERAL) | forced
             message = self._new_message(channel_id, {"flags": flags}, handle=handle, kind=_message_type(handle))
             message.flags = flags
             handle.original = message
@@ -1076,8 +1225,16 @@ def _check_available(name: str, registered: tuple[int | None, dict[str, Any] | N
     assert command is not None
     in_dm = "guild_id" not in payload
     contexts = command.get("contexts")
-    if in_dm and (command.get("dm_permission") is False or (contexts is not None and 1 not in contexts)):
+    context = payload.get("context", 0)
+    if in_dm and command.get("dm_permission") is False:
         raise AssertionError(f"/{name} is not available in DMs")
+    if contexts is not None and context not in contexts:
+        raise AssertionError(f"/{name} is not available in context {context} (only {contexts})")
+    installs = command.get("integration_types")
+    owners = payload.get("authorizing_integration_owners", {})
+    via_server = "0" in owners and (in_dm or owners["0"] == payload.get("guild_id"))
+    if installs is not None and not via_server and 1 not in installs:
+        raise AssertionError(f"/{name} is not offered to a user install (integration types {installs})")
     required = command.get("default_member_permissions")
     if not in_dm and required is not None:
         have = int(payload["member"]["permissions"])
@@ -1086,7 +1243,10 @@ def _check_available(name: str, registered: tuple[int | None, dict[str, Any] | N
 
 
 def _message_type(handle: SentInteraction) -> int:
-    return 20 if handle.type == APPLICATION_COMMAND else 0  # CHAT_INPUT_COMMAND or DEFAULT
+    if handle.type != APPLICATION_COMMAND:
+        return 0  # DEFAULT
+    menu = handle.payload.get("data", {}).get("type") in (2, MESSAGE_COMMAND)
+    return 23 if menu else 20  # CONTEXT_MENU_COMMAND or CHAT_INPUT_COMMAND
 
 
 def _failure_response(failure: Failure, request: RecordedRequest) -> tuple[int, Any, dict[str, str]]:
