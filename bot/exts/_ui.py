@@ -16,6 +16,7 @@ from bot.core.modules import MODULES, find_module, module_number
 from bot.core.normalize import scrub
 from bot.errors import SafeItem, UserFacingError, reply_ephemeral
 from bot.exts._study import AddToDeckButton
+from bot.exts._suggest import SuggestFixButton
 
 if TYPE_CHECKING:
     from bot.client import TermiBot
@@ -61,10 +62,19 @@ def card_embed(
     return embed
 
 
-def term_embed(term: Term, glossary: GlossaryService, *, heading: str | None = None) -> discord.Embed:
-    """Render a term's full card, as /term shows it."""
+def term_embed(
+    term: Term, glossary: GlossaryService, *, heading: str | None = None, guild_id: int | None = None
+) -> discord.Embed:
+    """Render a term's full card, as /term shows it; a server's own term is marked and credited."""
     embed = card_embed(glossary.card(term), heading=heading)
-    embed.set_footer(text="TermiKnowledge · /term to look up another")
+    own = glossary.server_term(term.slug, guild_id) if guild_id is not None else None
+    if own is None:
+        embed.set_footer(text="TermiKnowledge · /term to look up another")
+        return embed
+    by = f"<@{own.credit_user_id}>" if own.credit_user_id is not None else "a former member"
+    kind = "Community correction" if own.overrides else "Community term"
+    embed.add_field(name=kind, value=f"Suggested by {by} and approved in this server", inline=False)
+    embed.set_footer(text=f"{kind} of this server · /term to look up another")
     return embed
 
 
@@ -87,25 +97,29 @@ class TermButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:(?P<kin
         await show_term(interaction, self.slug, ephemeral=not self.pick)
 
 
-def term_view(term: Term, glossary: GlossaryService, *, deck: bool = True) -> ui.View:
-    """Buttons for a term's related terms, and "Add to my deck" below them (they keep working after a restart)."""
+def term_view(term: Term, glossary: GlossaryService, *, deck: bool = True, fix: bool = False) -> ui.View:
+    """Buttons for a term's related terms, and "Add to my deck" and "Suggest a correction" below them."""
     view = ui.View(timeout=None)
     for slug, name in glossary.card(term).related[:5]:
         view.add_item(TermButton(slug, name))
     if deck:
         view.add_item(AddToDeckButton(term.slug, row=STUDY_ROW))
+    if fix:
+        view.add_item(SuggestFixButton(term.slug, row=STUDY_ROW + 1))
     return view
 
 
 async def show_term(interaction: discord.Interaction[TermiBot], slug: str, *, ephemeral: bool) -> None:
     """Send a term's card, or a friendly note if it left the glossary."""
     glossary = interaction.client.glossary
-    term = glossary.get(slug)
+    term = glossary.get(slug, interaction.guild_id)
     if term is None:
         await reply_ephemeral(interaction, "That term is no longer in the glossary. Try `/term` or `/search`.")
         return
     await interaction.response.send_message(
-        embed=term_embed(term, glossary), view=term_view(term, glossary), ephemeral=ephemeral
+        embed=term_embed(term, glossary, guild_id=interaction.guild_id),
+        view=term_view(term, glossary, fix=True),
+        ephemeral=ephemeral,
     )
 
 
