@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from rapidfuzz import fuzz
+
 from bot.core.errors import UserFacingError
 from bot.core.glossary import (
     ALIAS_MAX,
@@ -17,11 +19,12 @@ from bot.core.glossary import (
     EXAMPLE_MAX,
     NAME_MAX,
 )
-from bot.core.matching import CONFIDENT, Resolution
+from bot.core.matching import Resolution
 from bot.core.modules import find_module
 from bot.core.normalize import normalize, scrub
 
 ALIASES_TEXT_MAX = 400  # the modal's aliases field: comma-separated
+SIMILAR = 75.0  # spelling similarity (0-100) of two names that makes us ask "is this the same term?"
 
 
 class State(StrEnum):
@@ -163,7 +166,8 @@ def find_duplicates(
     """Check each name and alias against the glossary (via `resolve`) and against open suggestions' keys.
 
     An exact (score 100) hit on another term blocks; a correction may keep its own term's names.
-    A confident fuzzy hit on the name is only pointed out, since near names are sometimes distinct terms.
+    A near spelling of another term's name (the matcher's candidates, compared letter by letter) is only
+    pointed out, since near names are sometimes distinct terms.
     """
     exact: list[tuple[str, str, str]] = []
     pending: list[tuple[str, int]] = []
@@ -179,7 +183,11 @@ def find_duplicates(
     if not exact:
         found = resolve(draft.name)
         candidates = [found.match] if found.match is not None else list(found.suggestions)
-        similar = [(m.slug, m.name) for m in candidates if m.slug != draft.target and m.score >= CONFIDENT - 10][:3]
+        similar = [
+            (m.slug, m.name)
+            for m in candidates
+            if m.slug != draft.target and fuzz.ratio(normalize(draft.name), normalize(m.name)) >= SIMILAR
+        ][:3]
     return Duplicates(tuple(exact), tuple(pending), tuple(similar))
 
 
