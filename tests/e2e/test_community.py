@@ -62,6 +62,6 @@ async def test_suggest_approve_and_find_the_term_at_once_and_after_a_restart(
             await launcher.restart()
 
 
-async def _queue_message(fake: FakeDiscord, channel_id: int):  # noqa: ANN202
+async def _queue_message(fake: FakeDiscord, channel_id: int):
     await fake.wait_for(lambda: bool(fake.channel_messages(channel_id)), 5.0, "a post in the review channel")
     return fake.channel_messages(channel_id)[-1]
