@@ -13,7 +13,7 @@ import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
@@ -131,6 +131,7 @@ class Call:
     method: str
     path: str
     body: Any
+    files: dict[str, bytes] = field(default_factory=dict)  # attachments sent with it, by file name
 
     @property
     def data(self) -> dict[str, Any]:
@@ -161,13 +162,24 @@ class Recorder(AsyncWebhookAdapter):
 
     async def request(self, route: Any, session: Any, *, payload: Any = None, multipart: Any = None, **_: Any) -> Any:
         body = payload
+        files: dict[str, bytes] = {}
         if multipart:
             body = json.loads(next(p["value"] for p in multipart if p["name"] == "payload_json"))
+            for part in multipart:
+                if part["name"].startswith("files["):
+                    value = part["value"]
+                    files[part["filename"]] = value if isinstance(value, bytes) else value.read()
         path = route.url.split("/api/v10", 1)[-1].split("?", 1)[0]
+        if isinstance(body, dict):
+            # An upload's attachment id is the index of its file part (Discord's docs allow an integer);
+            # the OpenAPI spec types it as a snowflake string, so compare it as one.
+            for attachment in body.get("attachments") or []:
+                if isinstance(attachment.get("id"), int):
+                    attachment["id"] = str(attachment["id"])
         spec = load_spec()
         if spec is not None:
             self.spec_errors += spec.check(route.method, path, body)
-        call = Call(route.method, path, body)
+        call = Call(route.method, path, body, files)
         self.calls.append(call)
         self.queue.put_nowait(call)
         if path.endswith("/callback"):

@@ -244,3 +244,30 @@ async def test_status_reports_a_deleted_review_channel_and_keeps_the_queue(h: Co
     assert [s.id for s in await h.bot.community.queue(GUILD_ID)] == [1]
     refused = await h.command("glossary", sub="status", user=MEMBER)
     assert refused.ephemeral and "Manage Server" in refused.data["content"]
+
+
+async def test_glossary_export_and_deck_export_send_files_that_parse_back(tmp_path: Path, service: GlossaryService):
+    from bot.core.exchange import from_csv, from_json
+
+    async with _harness(tmp_path, service) as h:
+        await h.bot.load_extension("bot.exts.review")
+        await suggest(h, VMI)
+        await h.click(queue_message(h), "tk:sq:ok:1", user=MODERATOR, permissions=MANAGE_GUILD)
+        await h.command("glossary", sub="export", format="csv", scope="all", user=MODERATOR, permissions=MANAGE_GUILD)
+        sent = await h.next_call()
+        assert sent.ephemeral and list(sent.files) == ["termiknowledge-all.csv"]
+        entries = from_csv(sent.files["termiknowledge-all.csv"].decode())
+        assert len(entries) == len(service) + 1
+        assert entries[-1].source == "server" and entries[-1].term.aliases == ("VMI", "supplier managed inventory")
+        await h.command("glossary", sub="export", format="json", scope="server", user=MODERATOR, permissions=MANAGE_GUILD)
+        sent = await h.next_call()
+        assert [e.term.name for e in from_json(sent.files["termiknowledge-server.json"].decode())] == [VMI["Name"]]
+        refused = await h.command("glossary", sub="export", format="csv", user=MEMBER)
+        assert refused.ephemeral and "Manage Server" in refused.data["content"]
+
+        await h.command("deck", sub="add", term="backlog", user=MEMBER)
+        await h.settle()
+        await h.command("deck", sub="export", format="anki", user=MEMBER)
+        sent = await h.next_call()
+        data = sent.files["my-deck.apkg"]
+        assert data[:2] == b"PK"  # a zip; test_exchange opens the collection inside

@@ -162,6 +162,24 @@ class CommunityQueries(Store):
             ) from exc
         return True
 
+    async def server_terms_import(self, guild_id: int, terms: Sequence[tuple[ServerTerm, Sequence[str]]]) -> None:
+        """Add or replace many server terms (with their name and alias keys) in one transaction, or none."""
+        try:
+            async with self._transaction() as conn:
+                for server_term, keys in terms:
+                    await conn.execute(
+                        "DELETE FROM server_terms WHERE guild_id = ? AND slug = ?", (guild_id, server_term.term.slug)
+                    )
+                    await _insert_term(conn, server_term)
+                    await conn.executemany(
+                        "INSERT INTO server_term_keys (guild_id, key, slug) VALUES (?, ?, ?)",
+                        [(guild_id, key, server_term.term.slug) for key in keys],
+                    )
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateKeyError(
+                f"two of the server's terms would share a name or alias ({exc}); nothing was imported"
+            ) from exc
+
     async def suggestions_unnotified(self, user_id: int) -> list[Suggestion]:
         """Return a member's decided suggestions whose outcome has not reached them yet."""
         async with self._reader.execute(

@@ -348,6 +348,10 @@ class CommunityRepository(Protocol):
         """
         ...
 
+    async def server_terms_import(self, guild_id: int, terms: Sequence[tuple[ServerTerm, Sequence[str]]]) -> None:
+        """Add or replace many server terms (with their name and alias keys) in one transaction, or none."""
+        ...
+
     async def suggestions_unnotified(self, user_id: int) -> list[Suggestion]:
         """Return a member's decided suggestions whose outcome has not reached them yet."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -12,9 +13,11 @@ from discord.ext import commands
 from bot.client import TermiBot
 from bot.core.suggestions import SuggestionError
 from bot.db.repositories import ReviewSetup
+from bot.exts._export import send_file
 from bot.exts._moderation import ReviewButton, post_waiting, require_moderator
 from bot.exts._queue import outcome_text, safe
 from bot.exts._suggest import DraftButton, SuggestFixButton, SuggestGapButton, SuggestModal
+from bot.services.export import FORMATS, SCOPES, extension, glossary_entries, render
 
 log = logging.getLogger(__name__)
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "all": None}
@@ -194,6 +197,27 @@ class Community(commands.Cog):
             view.add_item(SuggestGapButton(gap.query, f"Suggest “{gap.query[:60]}”"))
         embed = discord.Embed(title=f"Glossary gaps ({period})", description="\n".join(lines))
         await interaction.followup.send(embed=embed, view=view, ephemeral=True)
+
+
+    @glossary.command(name="export", description="Download the glossary as CSV, JSON or an Anki deck (Manage Server)")
+    @app_commands.describe(
+        format="csv or json for spreadsheets and scripts, anki for an .apkg deck",
+        scope="bundled: the shipped glossary; server: this server's own terms; all: both (default)",
+    )
+    @app_commands.choices(
+        format=[app_commands.Choice(name=f, value=f) for f in FORMATS],
+        scope=[app_commands.Choice(name=s, value=s) for s in SCOPES],
+    )
+    async def export(self, interaction: discord.Interaction[TermiBot], format: str, scope: str = "all") -> None:
+        guild_id = _require_manage_server(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        entries = glossary_entries(self.bot.glossary, scope, guild_id)
+        if not entries:
+            await interaction.followup.send("This server has no terms of its own yet.", ephemeral=True)
+            return
+        key = f"server:{guild_id}:{scope}" if scope != "bundled" else "bundled"
+        data = await asyncio.to_thread(render, format, entries, "TermiKnowledge glossary", key, guild_id)
+        await send_file(interaction, data, f"termiknowledge-{scope}.{extension(format)}", f"{len(entries)} terms")
 
 
 async def setup(bot: TermiBot) -> None:
