@@ -271,3 +271,29 @@ async def test_glossary_export_and_deck_export_send_files_that_parse_back(tmp_pa
         sent = await h.next_call()
         data = sent.files["my-deck.apkg"]
         assert data[:2] == b"PK"  # a zip; test_exchange opens the collection inside
+
+
+async def test_gap_report_lists_server_misses_with_a_button_that_opens_the_modal(h: CommunityHarness):
+    for _ in range(3):
+        await h.command("term", name="drop shipping")
+    await h.command("term", name="cross docking")
+    await h.settle()
+    report = await h.command("glossary", sub="gaps", user=MODERATOR, permissions=MANAGE_GUILD)
+    assert report.body["type"] == 5  # deferred: the counts come from the database
+    shown = await h.next_call()
+    lines = shown.embeds[0]["description"].splitlines()
+    assert lines[0].startswith("`   3×` drop shipping · first ") and "cross docking" in lines[1]
+    assert shown.custom_ids == ["tk:sg:gap:drop shipping", "tk:sg:gap:cross docking"]
+    modal = await h.click(shown, "tk:sg:gap:drop shipping", user=MEMBER)
+    assert modal.body["type"] == 9
+    assert modal.body["data"]["components"][0]["components"][0]["value"] == "drop shipping"
+
+
+async def test_review_channel_text_is_sanitised(h: CommunityHarness):
+    await suggest(h, {**VMI, "Name": "Vendor @everyone **inventory**", "Other names": f"<@&{MOD_ROLE}>"})
+    queued = queue_message(h)
+    embed = queued.embeds[0]
+    assert "@\u200beveryone" in embed["title"] and "\\*\\*inventory\\*\\*" in embed["title"]
+    aliases = {f["name"]: f["value"] for f in embed["fields"]}["Also known as"]
+    assert f"<@&{MOD_ROLE}>" not in aliases
+    assert queued.body["allowed_mentions"] == {"parse": []}
