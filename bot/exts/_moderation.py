@@ -75,14 +75,19 @@ async def post_to_queue(bot: TermiBot, suggestion: Suggestion) -> bool:
         await post_failed(bot, suggestion, exc)
         return False
     await community.mark_queued(suggestion, setup.channel_id, message.id)
+    if setup.problem:
+        await community.report_channel_problem(suggestion.guild_id, None)  # the channel works again
     return True
 
 
 async def post_waiting(bot: TermiBot, guild_id: int) -> int:
-    """Post every open suggestion that has no queue message yet (after setup, or a lost channel)."""
+    """Post every open suggestion not shown in the current review channel (never posted, or the channel changed)."""
+    setup = await bot.community.setup(guild_id)
+    channel_id = setup.channel_id if setup is not None else None
     posted = 0
     for suggestion in await bot.community.queue(guild_id):
-        if suggestion.queue_message_id is None and await post_to_queue(bot, suggestion):
+        shown = suggestion.queue_message_id is not None and suggestion.queue_channel_id == channel_id
+        if not shown and await post_to_queue(bot, suggestion):
             posted += 1
     return posted
 

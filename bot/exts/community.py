@@ -75,6 +75,15 @@ class Community(commands.Cog):
             return
         await community.delivered(user_id, outcomes[:5])
 
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        # Queued suggestions stay in the database; /glossary status says why nothing new is posted.
+        setup = await self.bot.community.setup(channel.guild.id)
+        if setup is not None and setup.channel_id == channel.id:
+            await self.bot.community.report_channel_problem(
+                channel.guild.id, "The review channel was deleted; pick another with /glossary setup."
+            )
+
     @app_commands.command(name="suggest", description="Suggest a new glossary term for this server")
     @app_commands.guild_only()
     async def suggest(self, interaction: discord.Interaction[TermiBot]) -> None:

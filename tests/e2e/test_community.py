@@ -3,6 +3,8 @@ after a restart; a member without permission is refused. All through the real bo
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.e2e.harness import Launcher
 from tests.fakediscord import FakeDiscord
 
@@ -60,6 +62,33 @@ async def test_suggest_approve_and_find_the_term_at_once_and_after_a_restart(
         assert choices.choices[0]["value"] == "vendor-managed-inventory", attempt
         if attempt == "now":
             await launcher.restart()
+
+    # The review channel is deleted: status says so, new suggestions wait, and a new channel gets them.
+    fake.guild.channels.remove(review)
+    await fake.dispatch("CHANNEL_DELETE", review.payload())
+    status = await _wait_for_status(fake, "review channel was deleted")
+    assert "Waiting for review: 0" in status
+    opened = await fake.invoke_command("suggest")
+    receipt = await fake.submit_modal(
+        opened, {"Name": "Consignment stock", "Definition": DEFINITION.replace("supplier", "owner"), "Module": "2"}
+    )
+    assert "saved and will be posted" in receipt.content
+    status = await _wait_for_status(fake, "Waiting for review: 1 (1 not posted yet)")
+    replacement = fake.add_channel("glossary-review-2")
+    await fake.dispatch("CHANNEL_CREATE", replacement.payload())
+    setup = await fake.invoke_command("glossary setup", {"review_channel": str(replacement.id)}, user=fake.owner)
+    assert "Posted 1 waiting suggestion" in setup.content
+    assert (await _queue_message(fake, replacement.id)).embed["title"] == "New term: Consignment stock"
+
+
+async def _wait_for_status(fake: FakeDiscord, text: str) -> str:
+    for _ in range(50):
+        status = await fake.invoke_command("glossary status", user=fake.owner)
+        description = status.embed["description"]
+        if text in description:
+            return str(description)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"/glossary status never said {text!r}: {description}")
 
 
 async def _queue_message(fake: FakeDiscord, channel_id: int):
