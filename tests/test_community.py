@@ -105,6 +105,7 @@ async def test_suggest_queue_approve_makes_the_term_live_at_once(h: CommunityHar
 
     card = await h.command("term", name="VMI")
     assert not card.ephemeral and card.embeds[0]["title"] == "Vendor managed inventory"
+    assert card.custom_ids == ["tk:sg:fix:vendor-managed-inventory"]  # decks hold shipped terms only
     fields = {f["name"]: f["value"] for f in card.embeds[0]["fields"]}
     assert fields["Community term"] == f"Suggested by <@{USER_ID}> and approved in this server"
     choices = await h.autocomplete("term", "name", "vendor man")

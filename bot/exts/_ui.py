@@ -109,6 +109,11 @@ def term_view(term: Term, glossary: GlossaryService, *, deck: bool = True, fix: 
     return view
 
 
+def card_view(term: Term, glossary: GlossaryService) -> ui.View:
+    """Return a looked-up card's buttons; a server's own term cannot go into a deck (decks hold shipped terms)."""
+    return term_view(term, glossary, deck=glossary.bundled(term.slug) is not None, fix=True)
+
+
 async def show_term(interaction: discord.Interaction[TermiBot], slug: str, *, ephemeral: bool) -> None:
     """Send a term's card, or a friendly note if it left the glossary."""
     glossary = interaction.client.glossary
@@ -118,7 +123,7 @@ async def show_term(interaction: discord.Interaction[TermiBot], slug: str, *, ep
         return
     await interaction.response.send_message(
         embed=term_embed(term, glossary, guild_id=interaction.guild_id),
-        view=term_view(term, glossary, fix=True),
+        view=card_view(term, glossary),
         ephemeral=ephemeral,
     )
 

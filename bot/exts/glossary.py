@@ -18,6 +18,7 @@ from bot.errors import SafeItem, UserFacingError
 from bot.exts._ui import (
     BRAND,
     TermButton,
+    card_view,
     clip,
     module_choices,
     module_label,
@@ -25,7 +26,6 @@ from bot.exts._ui import (
     quote_user_text,
     show_term,
     term_embed,
-    term_view,
 )
 
 SEARCH_PAGE = 8
@@ -201,7 +201,7 @@ class Glossary(commands.Cog):
             term = glossary.get(resolution.match.slug, guild_id)
             assert term is not None
             await interaction.response.send_message(
-                embed=term_embed(term, glossary, guild_id=guild_id), view=term_view(term, glossary, fix=True)
+                embed=term_embed(term, glossary, guild_id=guild_id), view=card_view(term, glossary)
             )
         elif resolution.suggestions:
             view = ui.View(timeout=None)
@@ -258,7 +258,7 @@ class Glossary(commands.Cog):
             raise UserFacingError("That module has no terms yet.")
         await interaction.response.send_message(
             embed=term_embed(term, self.bot.glossary, heading="Random term", guild_id=guild_id),
-            view=term_view(term, self.bot.glossary, fix=True),
+            view=card_view(term, self.bot.glossary),
         )
 
     @browse.autocomplete("module")
