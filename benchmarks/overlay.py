@@ -23,6 +23,7 @@ if str(ROOT) not in sys.path:
 from bot.config import default_glossary_dir  # noqa: E402
 from bot.core.glossary import Term, load_glossary  # noqa: E402
 from bot.core.overlay import ServerTerm  # noqa: E402
+from bot.core.quiz import QuizBank  # noqa: E402
 from bot.services.glossary import GlossaryService  # noqa: E402
 
 QUERIES = ("eoq", "safety stok", "what is the bullwhip effect", "inventory turns", "xylophone tuning", "kanban")
@@ -61,6 +62,10 @@ def main() -> None:
     service.set_server_terms(GUILD, own)
     build_ms = (time.perf_counter() - started) * 1e3
     print(f"{len(terms)} bundled terms; overlay of {len(own)} server terms built in {build_ms:.1f} ms")
+    bank = QuizBank(terms)
+    started = time.perf_counter()
+    bank.layered([t.term for t in own])
+    print(f"quiz bank for the server: {(time.perf_counter() - started) * 1e3:.1f} ms layered on the shared one")
     print(f"{'':28}{'resolve µs':>12}{'complete µs':>13}")
     cases = (("no server (DM)", None), ("server without own terms", GUILD + 1), ("server with overlay", GUILD))
     for label, guild in cases:

@@ -135,3 +135,40 @@ async def test_gaps_count_misses_per_server_and_period(
     recent = await community.gaps(GUILD, 7)
     assert [(g.query, g.count) for g in recent] == [("Cross docking", 1)]
     assert next((g.query, g.count) for g in await community.gaps(None, None)) == ("drop shipping", 8)
+
+
+async def test_quizzes_ask_about_server_terms_in_that_server_only(
+    db: Database, community: CommunityService, service: GlossaryService, clock: FakeClock
+):
+    import random
+
+    from bot.core.quiz import QuizBank, QuizError, QuizMode
+    from bot.services.quiz import QuizService
+    from bot.services.study import StudyService
+
+    quiz = QuizService(db, service, StudyService(db, service, clock), clock, random.Random(7))
+    await quiz.prepare()
+    await approved(community, VMI)
+    await approved(community, FIX)
+    asked = await quiz.ask(user_id=MEMBER, guild_id=GUILD, channel_id=None, slug="vendor-managed-inventory")
+    bank = quiz.bank_for(GUILD)
+    assert bank is quiz.bank_for(GUILD)  # built once per change of the server's terms
+    texts = bank.option_texts(asked.question)
+    assert len(asked.question.options) == 4 and (VMI.name in texts or bank.prompt(asked.question) == VMI.name)
+    assert len(set(texts)) == 4
+    assert bank.term("backlog").definition == FIX.definition  # type: ignore[union-attr]
+    assert quiz.bank_for(OTHER) is quiz.bank and quiz.bank.term("backlog").definition != FIX.definition  # type: ignore[union-attr]
+    with pytest.raises(QuizError):
+        await quiz.ask(user_id=MEMBER, guild_id=OTHER, channel_id=None, slug="vendor-managed-inventory")
+    answered = await quiz.answer(asked.id, MEMBER, GUILD, asked.question.answer)
+    assert answered.correct
+    # The layered bank matches a full build over the same terms, question for question.
+    merged = [service.get(t.slug, GUILD) or t for t in service.syllabus()] + [service.get("vendor-managed-inventory", GUILD)]
+    full = QuizBank([t for t in merged if t is not None])
+    for seed in range(20):
+        for mode in QuizMode:
+            one = bank.question(random.Random(seed), mode=mode, module="All About Inventory")
+            two = full.question(random.Random(seed), mode=mode, module="All About Inventory")
+            assert one == two
+    await community.remove(GUILD, "vendor-managed-inventory")
+    assert quiz.bank_for(GUILD).term("vendor-managed-inventory") is None

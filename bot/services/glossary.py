@@ -93,6 +93,10 @@ class GlossaryService:
         else:
             self._overlays.pop(guild_id, None)
 
+    def overlay_of(self, guild_id: int) -> Overlay | None:
+        """Return a server's overlay (a new object whenever its terms change), if it has terms of its own."""
+        return self._overlays.get(guild_id)
+
     def server_term(self, slug: str, guild_id: int | None) -> ServerTerm | None:
         """Return the server's own term (new or correction) with that slug."""
         overlay = self._overlays.get(guild_id) if guild_id is not None else None
