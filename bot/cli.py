@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from bot import cli_exchange
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.cards import card_text
 from bot.core.glossary import GlossaryError, load_glossary
@@ -233,6 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     site = sub.add_parser("site", help="write the glossary as a static web site")
     site.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder to write (emptied if an earlier build)")
     site.add_argument("--base-url", help="address the folder is published at (default: SITE_URL)")
+    cli_exchange.add_parsers(sub)
     # Arguments that are not valid UTF-8 arrive with lone surrogates; show them as U+FFFD instead of crashing.
     args = parser.parse_args([scrub(arg) for arg in (sys.argv[1:] if argv is None else argv)])
     try:
@@ -249,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_search(settings, " ".join(args.text)))
         if args.command == "stats":
             return asyncio.run(_stats(settings))
+        if args.command in ("gaps", "export", "import"):
+            return asyncio.run(cli_exchange.run(settings, args))
         return _run(settings)
     except ConfigError as exc:
         print(f"Configuration problem: {exc}", file=sys.stderr)

@@ -19,6 +19,7 @@ from bot.core.timezones import Clock, utc_now
 from bot.db import Database
 from bot.errors import ServerOnlyError, ShuttingDownError, report
 from bot.exts._install import EVERYWHERE_CONTEXTS, EVERYWHERE_INSTALLS, SERVER_ONLY_TEXT, is_server_only
+from bot.services.community import CommunityService
 from bot.services.glossary import GlossaryService
 from bot.services.periodic import Periodic
 from bot.services.quiz import QuizService
@@ -98,6 +99,7 @@ class TermiBot(commands.Bot):
         # The use cases the extensions render; each owns no Discord object.
         self.study = StudyService(db, glossary, clock)
         self.quiz = QuizService(db, glossary, self.study, clock, random.Random())
+        self.community = CommunityService(db, glossary, clock, per_day=settings.suggestions_per_day)
         self.shutting_down = False
         self._stats = Periodic("stats-flush", self._flush_stats, retry_after=STATS_FLUSH_SECONDS)
 

@@ -49,6 +49,8 @@ class Settings:
     clock_start: datetime | None = None
     # Where the static glossary site is published (`termiknowledge site`), for links to term pages.
     site_url: str | None = None
+    # How many suggestions one member may send per server in 24 hours (SUGGESTIONS_PER_DAY).
+    suggestions_per_day: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -66,6 +68,9 @@ class Settings:
         site_url = (environ.get("SITE_URL") or "").strip() or None
         if site_url is not None and not is_site_url(site_url):
             raise ConfigError(f"SITE_URL must be an http:// or https:// address, got {site_url!r}")
+        per_day = (environ.get("SUGGESTIONS_PER_DAY") or "5").strip()
+        if not per_day.isdigit() or not 1 <= int(per_day) <= 100:
+            raise ConfigError(f"SUGGESTIONS_PER_DAY must be a whole number from 1 to 100, got {per_day!r}")
         return cls(
             token=token,
             database_path=Path(db).expanduser() if db else default_database_path(environ),
@@ -75,6 +80,7 @@ class Settings:
             api_base=(environ.get("DISCORD_API_BASE") or "").strip().rstrip("/") or None,
             clock_start=clock_start,
             site_url=site_url,
+            suggestions_per_day=int(per_day),
         )
 
 

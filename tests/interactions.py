@@ -13,7 +13,7 @@ import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
@@ -45,6 +45,9 @@ class ChannelApi:
         self.fail_next: dict[str, int] = {}  # "METHOD /template" -> HTTP status to answer once
         self.fail_with: int | None = None  # answer every request with this status until cleared
         self.edited = asyncio.Event()
+        self.dms_closed: set[int] = set()  # users whose DMs refuse the bot (403)
+        self.dms: list[tuple[int, dict[str, Any]]] = []  # (user id, message body) delivered by DM
+        self.dm_channels: dict[int, int] = {}  # DM channel id -> user id
 
     def _refuse(self, status: int) -> discord.HTTPException:
         response = SimpleNamespace(status=status, reason="Refused")
@@ -63,6 +66,19 @@ class ChannelApi:
         self.calls.append(Call(route.method, path, body))
         if key in self.fail_next:
             raise self._refuse(self.fail_next.pop(key))
+        if key == "GET /users/{user_id}":
+            user_id = int(path.rsplit("/", 1)[-1])
+            return {"id": str(user_id), "username": f"member{user_id % 100}", "discriminator": "0", "avatar": None}
+        if key == "POST /users/@me/channels":
+            channel_id = next(_ids)
+            self.dm_channels[channel_id] = int(body["recipient_id"])
+            return {"id": str(channel_id), "type": 1, "recipients": [], "last_message_id": None}
+        if key == "POST /channels/{channel_id}/messages" and int(path.split("/")[2]) in self.dm_channels:
+            user_id = self.dm_channels[int(path.split("/")[2])]
+            if user_id in self.dms_closed:
+                raise self._refuse(403)
+            self.dms.append((user_id, body))
+            return {**message_payload(body), "id": str(next(_ids))}
         if key == "POST /channels/{channel_id}/messages":
             message = {**message_payload(body), "id": str(next(_ids))}
             self.messages.append(message)
@@ -115,6 +131,7 @@ class Call:
     method: str
     path: str
     body: Any
+    files: dict[str, bytes] = field(default_factory=dict)  # attachments sent with it, by file name
 
     @property
     def data(self) -> dict[str, Any]:
@@ -146,13 +163,24 @@ class Recorder(AsyncWebhookAdapter):
 
     async def request(self, route: Any, session: Any, *, payload: Any = None, multipart: Any = None, **_: Any) -> Any:
         body = payload
+        files: dict[str, bytes] = {}
         if multipart:
             body = json.loads(next(p["value"] for p in multipart if p["name"] == "payload_json"))
+            for part in multipart:
+                if part["name"].startswith("files["):
+                    value = part["value"]
+                    files[part["filename"]] = value if isinstance(value, bytes) else value.read()
         path = route.url.split("/api/v10", 1)[-1].split("?", 1)[0]
+        if isinstance(body, dict):
+            # An upload's attachment id is the index of its file part (Discord's docs allow an integer);
+            # the OpenAPI spec types it as a snowflake string, so compare it as one.
+            for attachment in body.get("attachments") or []:
+                if isinstance(attachment.get("id"), int):
+                    attachment["id"] = str(attachment["id"])
         spec = load_spec()
         if spec is not None:
             self.spec_errors += spec.check(route.method, path, body)
-        call = Call(route.method, path, body)
+        call = Call(route.method, path, body, files)
         self.calls.append(call)
         self.queue.put_nowait(call)
         if path.endswith("/callback"):
@@ -199,6 +227,7 @@ class Harness:
         user_id: int = USER_ID,
         context: int = 0,
         installed: bool = True,
+        roles: tuple[int, ...] = (),
     ) -> dict[str, Any]:
         """An interaction payload: in the server (context 0; `installed=False` when only the user added the bot),
         in a DM with the bot (1) or in a group DM (2), the last two with no guild at all."""
@@ -247,7 +276,7 @@ class Harness:
             },
             "member": {
                 "user": user,
-                "roles": [],
+                "roles": [str(role) for role in roles],
                 "joined_at": "2026-01-01T00:00:00+00:00",
                 "deaf": False,
                 "mute": False,
@@ -290,6 +319,7 @@ class Harness:
         permissions: str = "0",
         context: int = 0,
         installed: bool = True,
+        roles: tuple[int, ...] = (),
         **options: Any,
     ) -> Call:
         """Invoke a slash command (or `sub`command) as a member, with bool/int/str options; return the answer."""
@@ -298,7 +328,9 @@ class Harness:
         if sub is not None:
             opts = [{"name": sub, "type": 1, "options": opts}]
         data = {"id": str(next(_ids)), "name": command, "type": 1, "options": opts}
-        payload = self._base(2, data, permissions=permissions, user_id=user, context=context, installed=installed)
+        payload = self._base(
+            2, data, permissions=permissions, user_id=user, context=context, installed=installed, roles=roles
+        )
         return await self._send(payload, timeout)
 
     async def message_command(
@@ -325,9 +357,13 @@ class Harness:
         payload = self._base(2, data, permissions=permissions, user_id=user, context=context, installed=installed)
         return await self._send(payload, timeout)
 
-    async def autocomplete(self, name: str, option: str, value: str, timeout: float = 5.0) -> list[dict[str, Any]]:
+    async def autocomplete(
+        self, name: str, option: str, value: str, timeout: float = 5.0, *, sub: str | None = None
+    ) -> list[dict[str, Any]]:
         """Send an autocomplete request for one focused option and return the choices."""
-        opts = [{"name": option, "type": 3, "value": value, "focused": True}]
+        opts: list[dict[str, Any]] = [{"name": option, "type": 3, "value": value, "focused": True}]
+        if sub is not None:
+            opts = [{"name": sub, "type": 1, "options": opts}]
         data = {"id": str(next(_ids)), "name": name, "type": 1, "options": opts}
         call = await self._send(self._base(4, data, permissions="0"), timeout)
         assert call.body["type"] == 8, call.body
@@ -344,6 +380,7 @@ class Harness:
         permissions: str = "0",
         context: int = 0,
         installed: bool = True,
+        roles: tuple[int, ...] = (),
     ) -> Call:
         """Click a button (or choose in a select) on a message the bot sent, as a member."""
         assert custom_id in message.custom_ids, (custom_id, message.custom_ids)
@@ -353,8 +390,37 @@ class Harness:
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if values is not None:
             data["values"] = values
-        payload = self._base(3, data, permissions=permissions, user_id=user, context=context, installed=installed)
+        payload = self._base(
+            3, data, permissions=permissions, user_id=user, context=context, installed=installed, roles=roles
+        )
         payload["message"] = message_payload(message.data)
+        return await self._send(payload, timeout)
+
+    async def submit_modal(
+        self,
+        modal: Call,
+        values: dict[str, str],
+        *,
+        message: Call | None = None,
+        user: int = USER_ID,
+        permissions: str = "0",
+        roles: tuple[int, ...] = (),
+        timeout: float = 5.0,
+    ) -> Call:
+        """Submit a modal the bot opened (callback type 9) with text for its inputs, keyed by label prefix.
+
+        Inputs not named keep the modal's default; `message` is the message whose button opened it.
+        """
+        assert modal.body["type"] == 9, modal.body
+        rows = []
+        for row in modal.body["data"]["components"]:
+            field = row["components"][0]
+            value = next((v for k, v in values.items() if field["label"].startswith(k)), field.get("value", ""))
+            rows.append({"type": 1, "components": [{"type": 4, "custom_id": field["custom_id"], "value": value}]})
+        data = {"custom_id": modal.body["data"]["custom_id"], "components": rows}
+        payload = self._base(5, data, permissions=permissions, user_id=user, roles=roles)
+        if message is not None:
+            payload["message"] = message_payload(message.data)
         return await self._send(payload, timeout)
 
 

@@ -49,8 +49,9 @@ async def test_term_exact_posts_public_embed_with_related_buttons(h: Harness):
         "tk:rel:master-production-schedule",
         "tk:rel:sales-and-operations-planning",
         "tk:deck:backlog",  # "Add to my deck", in a second row
+        "tk:sg:fix:backlog",  # "Suggest a correction", in a third row
     ]
-    assert [len(row["components"]) for row in call.data["components"]] == [2, 1]
+    assert [len(row["components"]) for row in call.data["components"]] == [2, 1, 1]
     assert call.data["allowed_mentions"] == {"parse": []}
     assert_fits(embed)
 

@@ -11,6 +11,7 @@ PROTOCOLS = [
     repositories.TotdRepository,
     repositories.StudyRepository,
     repositories.QuizRepository,
+    repositories.CommunityRepository,
 ]
 
 

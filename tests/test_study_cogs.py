@@ -260,7 +260,7 @@ async def test_the_term_of_the_day_post_gets_quiz_me_and_add_to_my_deck_in_its_s
 
 async def test_add_to_my_deck_from_a_term_card(h: StudyHarness):
     card = await h.command("term", name="backlog")
-    assert card.custom_ids[-1] == "tk:deck:backlog"
+    assert card.custom_ids[-2:] == ["tk:deck:backlog", "tk:sg:fix:backlog"]
     added = await h.click(card, "tk:deck:backlog", user=BOB)
     assert added.ephemeral and "Added **Backlog** to your deck" in added.data["content"]
     again = await h.click(card, "tk:deck:backlog", user=BOB)

@@ -38,6 +38,8 @@ EXPECTED = {
     "totd": SERVER_ONLY,
     "today": SERVER_ONLY,
     "leaderboard": SERVER_ONLY,
+    "suggest": SERVER_ONLY,
+    "glossary": SERVER_ONLY,
 }
 SEND = discord.Permissions(send_messages=True, embed_links=True, use_application_commands=True)
 SEND_EXTERNAL = discord.Permissions(SEND.value | discord.Permissions(use_external_apps=True).value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import re
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -183,6 +183,26 @@ class QuizBank:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def layered(self, terms: Sequence[Term]) -> QuizBank:
+        """Return a bank with these terms added (replacing any with the same slug), sharing the rest with this one.
+
+        For a server's own terms: only the new terms are indexed, so it costs milliseconds, not a full build.
+        """
+        extra = QuizBank(terms)
+        replaced = set(extra._entries)
+        bank = QuizBank(())
+        bank._entries = {**self._entries, **extra._entries}
+        bank._by_module = {m: [e for e in es if e.term.slug not in replaced] for m, es in self._by_module.items()}
+        for module, entries in extra._by_module.items():
+            bank._by_module.setdefault(module, []).extend(entries)
+        for mode in QuizMode:
+            ordered = [e for e in self._by_length[mode] if e.term.slug not in replaced]
+            for entry in extra._by_length[mode]:
+                insort(ordered, entry, key=lambda e, m=mode: (e.length(m), e.term.slug))  # type: ignore[misc]
+            bank._by_length[mode] = ordered
+            bank._lengths[mode] = [e.length(mode) for e in ordered]
+        return bank
 
     def term(self, slug: str) -> Term | None:
         """Return a term of the bank by slug."""

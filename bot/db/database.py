@@ -16,6 +16,7 @@ import aiosqlite
 from bot.core.glossary import Term
 from bot.core.timezones import Clock, utc_now
 from bot.db._store import stamp
+from bot.db.community import CommunityQueries
 from bot.db.quiz import QuizQueries
 from bot.db.repositories import SearchHit
 from bot.db.totd import TotdQueries
@@ -82,7 +83,7 @@ def fts_query(text: str) -> str:
     return " ".join(quoted)
 
 
-class Database(TotdQueries, QuizQueries):
+class Database(TotdQueries, QuizQueries, CommunityQueries):
     """The bot's database, opened with `Database.open` and closed with `close`; queries by feature live in mixins."""
 
     @classmethod

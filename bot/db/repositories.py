@@ -13,9 +13,11 @@ from datetime import date, datetime
 from typing import Protocol
 
 from bot.core.glossary import Term
+from bot.core.overlay import ServerTerm
 from bot.core.quiz import AskedQuestion, Question
 from bot.core.review import Queue, StudyCard, StudySettings
 from bot.core.schedule import CycleState, Pick, PostRecord, PostStatus, ServerSchedule
+from bot.core.suggestions import Draft, State, Suggestion
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,27 @@ class SearchHit:
     slug: str
     name: str
     snippet: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewSetup:
+    """Where a server's suggestions go for review, and who may decide them."""
+
+    guild_id: int
+    channel_id: int | None
+    role_id: int | None = None
+    problem: str | None = None  # why the review channel cannot be used (deleted, no access)
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A query that found nothing: how often, first seen (UTC day) and last seen."""
+
+    key: str
+    query: str
+    count: int
+    first_day: str
+    last_seen: datetime | None
 
 
 class GlossaryRepository(Protocol):
@@ -264,4 +287,99 @@ class QuizRepository(Protocol):
 
     async def quiz_standing(self, guild_id: int, user_id: int, since: datetime | None) -> tuple[int, int | None]:
         """Return a member's public quiz points in a server since an instant (or ever) and their rank."""
+        ...
+
+
+class CommunityRepository(Protocol):
+    """Suggestions and their review, each server's own terms, and per-server misses."""
+
+    async def community_settings(self, guild_id: int) -> ReviewSetup | None:
+        """Return a server's review-queue settings."""
+        ...
+
+    async def community_save_settings(self, setup: ReviewSetup, now: datetime) -> None:
+        """Store a server's review channel and moderator role, clearing any reported problem."""
+        ...
+
+    async def community_set_problem(self, guild_id: int, problem: str | None, now: datetime) -> None:
+        """Record (or clear) why the review channel cannot be used."""
+        ...
+
+    async def suggestion_create(
+        self, guild_id: int, user_id: int, draft: Draft, state: State, now: datetime
+    ) -> Suggestion:
+        """Store a new suggestion (a draft, or straight into the queue) and return it."""
+        ...
+
+    async def suggestion_get(self, suggestion_id: int) -> Suggestion | None:
+        """Return one suggestion."""
+        ...
+
+    async def suggestions_in(self, guild_id: int, states: Sequence[State]) -> list[Suggestion]:
+        """Return a server's suggestions in the given states, oldest first."""
+        ...
+
+    async def suggestion_count_since(self, guild_id: int, user_id: int, since: datetime) -> int:
+        """Count a member's submitted suggestions in a server since an instant (drafts they dropped not included)."""
+        ...
+
+    async def suggestion_move(
+        self,
+        suggestion_id: int,
+        old: State,
+        new: State,
+        now: datetime,
+        *,
+        actor: int | None = None,
+        reason: str | None = None,
+        draft: Draft | None = None,
+    ) -> bool:
+        """Move a suggestion from `old` to `new` only if it is still `old`; False when someone got there first."""
+        ...
+
+    async def suggestion_set_queue_message(self, suggestion_id: int, channel_id: int, message_id: int) -> None:
+        """Remember where a suggestion's queue message is."""
+        ...
+
+    async def suggestion_approve(self, suggestion_id: int, server_term: ServerTerm, keys: Sequence[str]) -> bool:
+        """Approve an open suggestion and make its term live in one transaction; False if already decided.
+
+        Raises a SuggestionError (and changes nothing) when another server term owns a name or alias.
+        """
+        ...
+
+    async def server_terms_import(self, guild_id: int, terms: Sequence[tuple[ServerTerm, Sequence[str]]]) -> None:
+        """Add or replace many server terms (with their name and alias keys) in one transaction, or none."""
+        ...
+
+    async def suggestions_unnotified(self, user_id: int) -> list[Suggestion]:
+        """Return a member's decided suggestions whose outcome has not reached them yet."""
+        ...
+
+    async def suggestion_users_unnotified(self) -> set[int]:
+        """Return the members who have an outcome waiting for them."""
+        ...
+
+    async def suggestion_set_notified(self, suggestion_ids: Sequence[int], notified: bool) -> None:
+        """Mark outcomes as delivered (or still to deliver)."""
+        ...
+
+    async def community_forget(self, user_id: int) -> int:
+        """Remove a member from suggestions and credits (drafts deleted, the rest anonymous); return rows changed."""
+        ...
+
+    async def server_terms(self, guild_id: int | None = None) -> list[ServerTerm]:
+        """Return one server's terms, or every server's when `guild_id` is None."""
+        ...
+
+    async def server_term_remove(self, guild_id: int, slug: str) -> bool:
+        """Remove one server term (its names and aliases go with it); False when there was none."""
+        ...
+
+    async def record_server_misses(self, rows: Sequence[tuple[int, str, str, int]], now: datetime) -> None:
+        """Add miss counts per (server, query key, shown query, count) to today's row."""
+        ...
+
+    async def server_gaps(self, guild_id: int | None, since: datetime | None, limit: int) -> list[Gap]:
+        """Return the most frequent misses (in one server, or all), counted since an instant."""
         ...

@@ -17,6 +17,7 @@ from bot.core.normalize import scrub
 from bot.errors import PersistentView, SafeItem, UserFacingError, reply_ephemeral
 from bot.exts._install import FORCED_PRIVATE_TEXT, post_refusal
 from bot.exts._study import AddToDeckButton
+from bot.exts._suggest import SuggestFixButton
 
 if TYPE_CHECKING:
     from bot.client import TermiBot
@@ -64,10 +65,19 @@ def card_embed(
     return embed
 
 
-def term_embed(term: Term, glossary: GlossaryService, *, heading: str | None = None) -> discord.Embed:
-    """Render a term's full card, as /term shows it."""
+def term_embed(
+    term: Term, glossary: GlossaryService, *, heading: str | None = None, guild_id: int | None = None
+) -> discord.Embed:
+    """Render a term's full card, as /term shows it; a server's own term is marked and credited."""
     embed = card_embed(glossary.card(term), heading=heading)
-    embed.set_footer(text="TermiKnowledge · /term to look up another")
+    own = glossary.server_term(term.slug, guild_id) if guild_id is not None else None
+    if own is None:
+        embed.set_footer(text="TermiKnowledge · /term to look up another")
+        return embed
+    by = f"<@{own.credit_user_id}>" if own.credit_user_id is not None else "a former member"
+    kind = "Community correction" if own.overrides else "Community term"
+    embed.add_field(name=kind, value=f"Suggested by {by} and approved in this server", inline=False)
+    embed.set_footer(text=f"{kind} of this server · /term to look up another")
     return embed
 
 
@@ -113,7 +123,7 @@ class PostTermButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:pos
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
         glossary = interaction.client.glossary
-        term = glossary.get(self.slug)
+        term = glossary.get(self.slug, interaction.guild_id)
         if term is None:
             await reply_ephemeral(interaction, "That term is no longer in the glossary. Try `/term` or `/search`.")
             return
@@ -121,14 +131,17 @@ class PostTermButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:pos
         if refusal is not None:
             await interaction.response.send_message(refusal, ephemeral=True)
             return
-        embed = term_embed(term, glossary, heading=f"Shared by {interaction.user.display_name}")
-        sent = await interaction.response.send_message(embed=embed, view=term_view(term, glossary))
+        heading = f"Shared by {interaction.user.display_name}"
+        embed = term_embed(term, glossary, heading=heading, guild_id=interaction.guild_id)
+        sent = await interaction.response.send_message(embed=embed, view=card_view(term, glossary))
         if sent.is_ephemeral():  # the server made the answer private after all (external apps limited)
             await interaction.followup.send(FORCED_PRIVATE_TEXT, ephemeral=True)
 
 
-def term_view(term: Term, glossary: GlossaryService, *, deck: bool = True, post: bool = False) -> ui.View:
-    """Buttons for a term's related terms, and "Add to my deck" below them (they keep working after a restart).
+def term_view(
+    term: Term, glossary: GlossaryService, *, deck: bool = True, post: bool = False, fix: bool = False
+) -> ui.View:
+    """Buttons for a term's related terms, then "Add to my deck", and "Suggest a correction" below them.
 
     `post` adds "Post in channel", for cards that only the learner sees.
     """
@@ -139,18 +152,27 @@ def term_view(term: Term, glossary: GlossaryService, *, deck: bool = True, post:
         view.add_item(AddToDeckButton(term.slug, row=STUDY_ROW))
     if post:
         view.add_item(PostTermButton(term.slug))
+    if fix:
+        view.add_item(SuggestFixButton(term.slug, row=STUDY_ROW + 1))
     return view
+
+
+def card_view(term: Term, glossary: GlossaryService, *, post: bool = False) -> ui.View:
+    """Return a looked-up card's buttons; a server's own term cannot go into a deck (decks hold shipped terms)."""
+    return term_view(term, glossary, deck=glossary.bundled(term.slug) is not None, post=post, fix=True)
 
 
 async def show_term(interaction: discord.Interaction[TermiBot], slug: str, *, ephemeral: bool) -> None:
     """Send a term's card (a private one with "Post in channel"), or a friendly note if it left the glossary."""
     glossary = interaction.client.glossary
-    term = glossary.get(slug)
+    term = glossary.get(slug, interaction.guild_id)
     if term is None:
         await reply_ephemeral(interaction, "That term is no longer in the glossary. Try `/term` or `/search`.")
         return
     await interaction.response.send_message(
-        embed=term_embed(term, glossary), view=term_view(term, glossary, post=ephemeral), ephemeral=ephemeral
+        embed=term_embed(term, glossary, guild_id=interaction.guild_id),
+        view=card_view(term, glossary, post=ephemeral),
+        ephemeral=ephemeral,
     )
 
 

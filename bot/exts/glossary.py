@@ -19,6 +19,7 @@ from bot.exts._ui import (
     BRAND,
     PostTermButton,
     TermButton,
+    card_view,
     clip,
     module_choices,
     module_label,
@@ -26,7 +27,6 @@ from bot.exts._ui import (
     quote_user_text,
     show_term,
     term_embed,
-    term_view,
 )
 
 SEARCH_PAGE = 8
@@ -37,9 +37,11 @@ SEARCH_MAX = 80  # keeps the query inside a button's 100-character custom id
 # -- search pages ---------------------------------------------------------------------
 
 
-async def search_page(bot: TermiBot, text: str, page: int) -> tuple[discord.Embed, ui.View | None]:
+async def search_page(
+    bot: TermiBot, text: str, page: int, guild_id: int | None = None
+) -> tuple[discord.Embed, ui.View | None]:
     """Build one page of full-text search results."""
-    hits, total = await bot.glossary.search(text, page=page, per_page=SEARCH_PAGE)
+    hits, total = await bot.glossary.search(text, page=page, per_page=SEARCH_PAGE, guild_id=guild_id)
     shown = quote_user_text(text, SEARCH_MAX)
     if total == 0:
         embed = discord.Embed(
@@ -52,7 +54,7 @@ async def search_page(bot: TermiBot, text: str, page: int) -> tuple[discord.Embe
     pages = math.ceil(total / SEARCH_PAGE)
     page = min(page, pages - 1)
     if not hits:
-        hits, total = await bot.glossary.search(text, page=page, per_page=SEARCH_PAGE)
+        hits, total = await bot.glossary.search(text, page=page, per_page=SEARCH_PAGE, guild_id=guild_id)
     lines = [f"**{discord.utils.escape_markdown(hit.name)}**: {clip(hit.snippet, 160)}" for hit in hits]
     embed = discord.Embed(title=clip(f"Search: {text.strip()}", 256), description="\n".join(lines), colour=BRAND)
     embed.set_footer(text=f"Page {page + 1} of {pages} · {total} result(s)")
@@ -88,7 +90,7 @@ class SearchPageButton(
         return cls(match["text"], int(match["page"]), getattr(item, "label", None) or "Go")
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
-        embed, view = await search_page(interaction.client, self.text, self.page)
+        embed, view = await search_page(interaction.client, self.text, self.page, interaction.guild_id)
         await interaction.response.edit_message(embed=embed, view=view)
 
 
@@ -194,12 +196,14 @@ class Glossary(commands.Cog):
     @app_commands.command(name="term", description="Look up a supply chain term, abbreviation or close spelling")
     @app_commands.describe(name="The term, e.g. backlog, EOQ or S&OP")
     async def term(self, interaction: discord.Interaction[TermiBot], name: app_commands.Range[str, 1, 100]) -> None:
-        glossary = self.bot.glossary
-        resolution = glossary.resolve(name)
+        glossary, guild_id = self.bot.glossary, interaction.guild_id
+        resolution = glossary.resolve(name, guild_id)
         if resolution.match is not None:
-            term = glossary.get(resolution.match.slug)
+            term = glossary.get(resolution.match.slug, guild_id)
             assert term is not None
-            await interaction.response.send_message(embed=term_embed(term, glossary), view=term_view(term, glossary))
+            await interaction.response.send_message(
+                embed=term_embed(term, glossary, guild_id=guild_id), view=card_view(term, glossary)
+            )
         elif resolution.suggestions:
             view = PersistentView()
             for match in resolution.suggestions[:5]:
@@ -216,13 +220,14 @@ class Glossary(commands.Cog):
                 "I've noted the miss so the glossary can grow.",
                 ephemeral=True,
             )
-        glossary.record(name, resolution)
+        glossary.record(name, resolution, guild_id)
 
     @term.autocomplete("name")
     async def term_autocomplete(
         self, interaction: discord.Interaction[TermiBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=c.label, value=c.slug) for c in self.bot.glossary.complete(current)]
+        choices = self.bot.glossary.complete(current, interaction.guild_id)
+        return [app_commands.Choice(name=c.label, value=c.slug) for c in choices]
 
     @app_commands.command(name="search", description="Search names, aliases and definitions")
     @app_commands.describe(text="Words to look for, e.g. reorder point or kanban card")
@@ -231,7 +236,7 @@ class Glossary(commands.Cog):
     ) -> None:
         # The database answers in about a millisecond, but a busy file could take longer than 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        embed, view = await search_page(self.bot, text, 0)
+        embed, view = await search_page(self.bot, text, 0, interaction.guild_id)
         if view is None:
             await interaction.followup.send(embed=embed, ephemeral=True)
         else:
@@ -248,11 +253,13 @@ class Glossary(commands.Cog):
     @app_commands.describe(module="A module name or number")
     async def random(self, interaction: discord.Interaction[TermiBot], module: str | None = None) -> None:
         chosen = module_or_error(module)
-        term = self.bot.glossary.random_term(self.rng, chosen)
+        guild_id = interaction.guild_id
+        term = self.bot.glossary.random_term(self.rng, chosen, guild_id)
         if term is None:
             raise UserFacingError("That module has no terms yet.")
         await interaction.response.send_message(
-            embed=term_embed(term, self.bot.glossary, heading="Random term"), view=term_view(term, self.bot.glossary)
+            embed=term_embed(term, self.bot.glossary, heading="Random term", guild_id=guild_id),
+            view=card_view(term, self.bot.glossary),
         )
 
     @browse.autocomplete("module")

@@ -41,9 +41,11 @@ class ForgetButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:forge
             await interaction.response.edit_message(content="Nothing was deleted.", embed=None, view=None)
             return
         removed = await interaction.client.study.forget(self.user_id)
+        removed += await interaction.client.community.forget(self.user_id)
         await interaction.response.edit_message(
             content=f"Done: your study data is deleted ({removed} record(s)). Your deck, reviews, streak, "
-            "settings and quiz answers and points are gone; you can start afresh any time.",
+            "settings and quiz answers and points are gone, and your glossary suggestions no longer name you; "
+            "you can start afresh any time.",
             embed=None,
             view=None,
         )

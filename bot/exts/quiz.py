@@ -159,7 +159,7 @@ async def send_question(
     interaction: discord.Interaction[TermiBot], asked: AskedQuestion, *, edit: bool = False, note: str | None = None
 ) -> None:
     """Show a practice question to the member only (replacing the clicked message when `edit`)."""
-    bank = interaction.client.quiz.bank
+    bank = interaction.client.quiz.bank_for(asked.guild_id)
     embed, view = question_embed(bank, asked), answer_view(asked)
     if edit:
         await interaction.response.edit_message(embed=embed, view=view)
@@ -225,14 +225,16 @@ class AnswerButton(
         service = interaction.client.quiz
         answered = await service.answer(self.question_id, interaction.user.id, interaction.guild_id, self.choice)
         asked = answered.asked
-        embed = result_embed(service.bank, asked.question, self.choice, public=asked.public)
+        bank = service.bank_for(asked.guild_id)
+        embed = result_embed(bank, asked.question, self.choice, public=asked.public)
         view = PersistentView()
-        view.add_item(AddToDeckButton(asked.question.slug))
+        if interaction.client.glossary.bundled(asked.question.slug) is not None:  # decks hold shipped terms
+            view.add_item(AddToDeckButton(asked.question.slug))
         if asked.public:
             await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
             return
         # Practice: replace the question with the result, and offer the next one.
-        term = service.bank.term(asked.question.slug)
+        term = bank.term(asked.question.slug)
         assert term is not None
         view.add_item(NextQuestionButton(module_number(term.module), _mode_code(asked.question.mode)))
         await interaction.response.edit_message(embed=embed, view=view)
@@ -339,7 +341,7 @@ class Quiz(commands.Cog):
             closes_in=timedelta(seconds=seconds),
         )
         callback = await interaction.response.send_message(
-            embed=question_embed(self.bot.quiz.bank, asked), view=answer_view(asked)
+            embed=question_embed(self.bot.quiz.bank_for(asked.guild_id), asked), view=answer_view(asked)
         )
         message_id = callback.message_id
         if message_id is None:  # Discord normally says; ask for the message otherwise
@@ -379,7 +381,7 @@ class Quiz(commands.Cog):
         asked = closing.asked
         if asked.channel_id is None:
             return True
-        embed = closed_embed(self.bot.quiz.bank, asked, closing.result, closing.winners)
+        embed = closed_embed(self.bot.quiz.bank_for(asked.guild_id), asked, closing.result, closing.winners)
         try:
             message_id = asked.message_id or await self._find_question(asked)
             if message_id is None:

@@ -32,6 +32,7 @@ from bot.core.review import (
     format_interval,
 )
 from bot.errors import PersistentView, SafeItem, UserFacingError
+from bot.exts._export import export_deck
 from bot.exts._study import AddToDeckButton, bold_name
 from bot.exts._ui import (
     BRAND,
@@ -43,6 +44,7 @@ from bot.exts._ui import (
     module_or_error,
     quote_user_text,
 )
+from bot.services.export import FORMATS
 from bot.services.study import NextCard, UnknownTermError, UnknownZoneError
 
 GRADE_STYLES = {
@@ -253,6 +255,12 @@ class Review(commands.Cog):
             hint = f" Did you mean: {exc.hint}?" if exc.hint else ""
             raise UserFacingError(f"I couldn't find “{quote_user_text(exc.text, 60)}”.{hint}") from exc
         return slugs, module_label(what) if isinstance(what, str) else bold_name(what.name)
+
+    @deck.command(name="export", description="Download your deck as CSV, JSON or an Anki deck")
+    @app_commands.describe(format="csv or json for spreadsheets, anki for an .apkg deck that updates on re-import")
+    @app_commands.choices(format=[app_commands.Choice(name=f, value=f) for f in FORMATS])
+    async def deck_export(self, interaction: discord.Interaction[TermiBot], format: str = "anki") -> None:
+        await export_deck(interaction, format)
 
     @deck.command(name="list", description="What is in your deck, by module, and your leeches")
     async def deck_list(self, interaction: discord.Interaction[TermiBot]) -> None:

@@ -15,9 +15,11 @@ from bot.core.glossary import GlossaryError, Term, content_hash, load_glossary, 
 from bot.core.matching import CHOICES_MAX, Choice, Indexed, Matcher, Resolution
 from bot.core.modules import MODULES
 from bot.core.normalize import scrub
+from bot.core.overlay import Overlay, ServerTerm
 from bot.core.query import clean_query
 from bot.core.ranking import rank_hits
 from bot.db.repositories import GlossaryRepository, SearchHit
+from bot.services.overlays import ServerMisses, search_with_overlay
 from bot.site.urls import term_url
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,9 @@ class GlossaryService:
         self._starters = starters
         self._lookups: Counter[str] = Counter()
         self._misses: dict[str, tuple[str, int]] = {}
+        # Each server's own terms, consulted only for that server: the bundled path stays as it was.
+        self._overlays: dict[int, Overlay] = {}
+        self.server_misses = ServerMisses()
 
     @classmethod
     async def load(
@@ -86,8 +91,36 @@ class GlossaryService:
     def __len__(self) -> int:
         return len(self._terms)
 
-    def get(self, slug: str) -> Term | None:
-        """Return a term by slug."""
+    def get(self, slug: str, guild_id: int | None = None) -> Term | None:
+        """Return a term by slug; in a server, its own version first."""
+        overlay = self._overlays.get(guild_id) if guild_id is not None else None
+        if overlay is not None and (own := overlay.get(slug)) is not None:
+            return own.term
+        return self._terms.get(slug)
+
+    def set_server_terms(self, guild_id: int, terms: list[ServerTerm]) -> None:
+        """Replace a server's overlay (after an approval or a removal); live for its next lookup."""
+        if terms:
+            self._overlays[guild_id] = Overlay(terms)
+        else:
+            self._overlays.pop(guild_id, None)
+
+    def overlay_of(self, guild_id: int) -> Overlay | None:
+        """Return a server's overlay (a new object whenever its terms change), if it has terms of its own."""
+        return self._overlays.get(guild_id)
+
+    def server_term(self, slug: str, guild_id: int | None) -> ServerTerm | None:
+        """Return the server's own term (new or correction) with that slug."""
+        overlay = self._overlays.get(guild_id) if guild_id is not None else None
+        return overlay.get(slug) if overlay is not None else None
+
+    def server_terms(self, guild_id: int) -> list[ServerTerm]:
+        """Return a server's own terms."""
+        overlay = self._overlays.get(guild_id)
+        return list(overlay.terms.values()) if overlay is not None else []
+
+    def bundled(self, slug: str) -> Term | None:
+        """Return the bundled term with that slug, ignoring any server's version."""
         return self._terms.get(slug)
 
     def card(self, term: Term) -> TermCard:
@@ -98,17 +131,22 @@ class GlossaryService:
         term = self._terms.get(slug)
         return term.name if term is not None else None
 
-    def resolve(self, query: str) -> Resolution:
+    def resolve(self, query: str, guild_id: int | None = None) -> Resolution:
         """Match a query without touching the database (fast; safe in autocomplete)."""
-        return self._matcher.resolve(scrub(query[:200]))
+        query = scrub(query[:200])
+        bundled = self._matcher.resolve(query)
+        overlay = self._overlays.get(guild_id) if guild_id is not None else None
+        return bundled if overlay is None else overlay.resolve(query, bundled)
 
     def find_terms(self, text: str) -> Findings:
         """Return the terms named in free text (a message), in order of appearance (fast; no database)."""
         return self._finder.find(text)
 
-    def complete(self, query: str) -> list[Choice]:
+    def complete(self, query: str, guild_id: int | None = None) -> list[Choice]:
         """Return autocomplete choices; an empty query offers popular or core terms."""
-        return self._matcher.complete(query[:200], self.starters())
+        choices = self._matcher.complete(query[:200], self.starters())
+        overlay = self._overlays.get(guild_id) if guild_id is not None else None
+        return choices if overlay is None else overlay.complete(query[:200], choices)
 
     def starters(self) -> list[str]:
         """Return the terms to offer before anything is typed: popular first, then core terms."""
@@ -116,7 +154,7 @@ class GlossaryService:
         seconds = [terms[1].slug for terms in self._by_module.values() if len(terms) > 1]
         return list(dict.fromkeys([*self._starters, *firsts, *seconds]))[:CHOICES_MAX]
 
-    def record(self, query: str, resolution: Resolution) -> None:
+    def record(self, query: str, resolution: Resolution, guild_id: int | None = None) -> None:
         """Count a lookup, or a miss when nothing was close, in memory; `flush_stats` writes the counts."""
         query = scrub(query)
         if resolution.match is not None:
@@ -124,6 +162,8 @@ class GlossaryService:
         elif not resolution.suggestions and (key := clean_query(query)[:200]):
             shown, count = self._misses.get(key, (query, 0))
             self._misses[key] = (shown, count + 1)
+            if guild_id is not None:
+                self.server_misses.count(guild_id, key, query)
 
     @property
     def pending_stats(self) -> int:
@@ -136,6 +176,7 @@ class GlossaryService:
         Statistics never cost a learner an answer: they are counted in memory on the hot path and written
         in batches (on a timer and at shutdown), so a learner's own write never queues behind them.
         """
+        await self.server_misses.flush(self.db)  # the same misses, counted per server for the gap report
         lookups, misses = self._lookups, self._misses
         if not lookups and not misses:
             return 0
@@ -164,24 +205,36 @@ class GlossaryService:
         """Return the number of terms in each module."""
         return Counter({module: len(terms) for module, terms in self._by_module.items()})
 
-    def random_term(self, rng: random.Random, module: str | None = None) -> Term | None:
-        """Pick a random term, optionally from one module."""
+    def random_term(self, rng: random.Random, module: str | None = None, guild_id: int | None = None) -> Term | None:
+        """Pick a random term, optionally from one module; in a server, its own terms are in the draw."""
         pool = self.module_terms(module) if module else list(self._terms.values())
+        own = [t.term for t in self.server_terms(guild_id)] if guild_id is not None else []
+        if own:
+            mine = {t.slug: t for t in own if module is None or t.module == module}
+            pool = [*(mine.pop(t.slug, t) for t in pool), *mine.values()]
         return rng.choice(pool) if pool else None
 
-    async def search(self, text: str, *, page: int, per_page: int) -> tuple[list[SearchHit], int]:
+    async def search(
+        self, text: str, *, page: int, per_page: int, guild_id: int | None = None
+    ) -> tuple[list[SearchHit], int]:
         """Full-text search, one page at a time; returns the hits and the total count.
 
-        The exact name or alias comes first, then name hits, alias hits and definition hits, each in bm25 order.
+        A server's own terms come first; then the exact name or alias, then name hits, alias hits and
+        definition hits, each in bm25 order.
         """
         text = scrub(text)
-        offset = page * per_page
+        overlay = self._overlays.get(guild_id) if guild_id is not None else None
+        if overlay is None:
+            return await self._ranked(text, limit=per_page, offset=page * per_page)
+        return await search_with_overlay(self._ranked, overlay, text, page=page, per_page=per_page)
+
+    async def _ranked(self, text: str, *, limit: int, offset: int) -> tuple[list[SearchHit], int]:
         if offset >= SEARCH_RERANK:
-            return await self.db.search(text, limit=per_page, offset=offset)
+            return await self.db.search(text, limit=limit, offset=offset)
         hits, total = await self.db.search(text, limit=SEARCH_RERANK)
-        shown = rank_hits(text, hits, self._texts)[offset : offset + per_page]
-        if len(shown) < per_page and total > SEARCH_RERANK:  # a page that straddles the re-ordered hits
-            more, _ = await self.db.search(text, limit=per_page - len(shown), offset=SEARCH_RERANK)
+        shown = rank_hits(text, hits, self._texts)[offset : offset + limit]
+        if len(shown) < limit and total > SEARCH_RERANK:  # a page that straddles the re-ordered hits
+            more, _ = await self.db.search(text, limit=limit - len(shown), offset=SEARCH_RERANK)
             shown += more
         return shown, total
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.errors import UserFacingError
-from bot.core.quiz import LETTERS, AskedQuestion, Question, QuizBank, QuizMode, Tally, points_for, tally
+from bot.core.quiz import LETTERS, AskedQuestion, QuizBank, QuizMode, Tally, points_for, tally
 from bot.core.timezones import Clock
 from bot.db.repositories import QuizRepository
 from bot.services.glossary import GlossaryService
@@ -63,10 +63,23 @@ class QuizService:
         self.rng = rng
         self.bank = QuizBank(())
         self._pruned_at: datetime | None = None
+        self._server_banks: dict[int, tuple[object, QuizBank]] = {}  # guild -> (its overlay, layered bank)
 
     async def prepare(self) -> None:
         """Index the glossary for distractors (a few thousand terms: off the event loop)."""
         self.bank = await asyncio.to_thread(QuizBank, self._glossary.syllabus())
+
+    def bank_for(self, guild_id: int | None) -> QuizBank:
+        """Return the bank a server quizzes from: the shared one, with the server's own terms layered on top."""
+        overlay = self._glossary.overlay_of(guild_id) if guild_id is not None else None
+        if overlay is None or guild_id is None:
+            self._server_banks.pop(guild_id or 0, None)
+            return self.bank
+        cached = self._server_banks.get(guild_id)
+        if cached is None or cached[0] is not overlay:  # the server's terms changed since it was built
+            cached = (overlay, self.bank.layered([t.term for t in overlay.terms.values()]))
+            self._server_banks[guild_id] = cached
+        return cached[1]
 
     async def ask(
         self,
@@ -80,7 +93,7 @@ class QuizService:
         closes_in: timedelta | None = None,
     ) -> AskedQuestion:
         """Store a new question: public (closing after `closes_in`) or, without it, practice for one member."""
-        question = self.bank.question(self.rng, mode=mode, module=module, slug=slug)
+        question = self.bank_for(guild_id).question(self.rng, mode=mode, module=module, slug=slug)
         now = self._clock()
         question_id = await self._db.quiz_create(
             question,
@@ -109,26 +122,27 @@ class QuizService:
         asked = await self.get(question_id)
         if not asked.public and asked.asked_by != user_id:
             raise UserFacingError("This practice question belongs to someone else: try `/quiz practice:True`.")
-        if self.bank.term(asked.question.slug) is None:
+        if self.bank_for(asked.guild_id).term(asked.question.slug) is None:
             raise UserFacingError("The term of this question has left the glossary, so it can't be graded.")
         now = self._clock()
         if not asked.is_open(now):
-            raise self._closed(asked.question)
+            raise self._closed(asked)
         correct = asked.question.is_correct(choice)
         _, day = await self._study.learner(user_id, guild_id)
         points = points_for(correct, asked.public)
         if not await self._db.quiz_answer(asked, user_id, choice, correct, points, now, day.date):
             previous = await self._db.quiz_choice(question_id, user_id)
             if previous is None:
-                raise self._closed(asked.question)
+                raise self._closed(asked)
             raise UserFacingError(
                 f"You already answered {letter(previous)}: one answer per member. "
                 "The tally shows when the question closes."
             )
         return Answered(asked, choice, correct)
 
-    def _closed(self, question: Question) -> UserFacingError:
-        term = self.bank.term(question.slug)
+    def _closed(self, asked: AskedQuestion) -> UserFacingError:
+        question = asked.question
+        term = self.bank_for(asked.guild_id).term(question.slug)
         name = f": {term.name}" if term is not None else ""
         return UserFacingError(f"This question has closed. The answer was {letter(question.answer)}{name}.")
 

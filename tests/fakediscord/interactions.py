@@ -17,6 +17,7 @@ from .payloads import (
     LOADING,
     MESSAGE_COMPONENT,
     MODAL,
+    MODAL_SUBMIT,
     UPDATE_MESSAGE,
     FakeMessage,
 )
@@ -29,6 +30,8 @@ ALLOWED_CALLBACKS = {
     APPLICATION_COMMAND: {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, MODAL},
     MESSAGE_COMPONENT: {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, MODAL},
     AUTOCOMPLETE: {AUTOCOMPLETE_RESULT},
+    # A modal submitted from a component may update that component's message.
+    MODAL_SUBMIT: {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE},
 }
 
 
@@ -59,6 +62,8 @@ class SentInteraction:
         data = self.payload.get("data", {})
         if self.type in (APPLICATION_COMMAND, AUTOCOMPLETE):
             return f"/{data.get('name')} {data.get('options', [])}"
+        if self.type == MODAL_SUBMIT:
+            return f"modal {data.get('custom_id')!r}"
         return f"component {data.get('custom_id')!r}"
 
     def reply_future(self) -> asyncio.Future[Reply]:
@@ -159,6 +164,12 @@ class Reply:
         """Return autocomplete choices."""
         assert self.type == AUTOCOMPLETE_RESULT, f"callback type {self.type} is not an autocomplete result"
         return list(self.data.get("choices") or [])
+
+    @property
+    def modal(self) -> dict[str, Any]:
+        """Return the modal the bot opened (callback type 9): title, custom_id and its text inputs."""
+        assert self.type == MODAL, f"callback type {self.type} is not a modal"
+        return self.data
 
     @property
     def buttons(self) -> list[dict[str, Any]]:

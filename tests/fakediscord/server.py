@@ -45,6 +45,7 @@ from .payloads import (
     LOADING,
     MESSAGE_COMMAND,
     MESSAGE_COMPONENT,
+    MODAL_SUBMIT,
     OPTION_TYPES,
     STRING_SELECT,
     SUB_COMMAND,
@@ -390,13 +391,68 @@ class FakeDiscord:
         """Return the guild membership of a user (the default learner when None)."""
         return self.guild.member(user or self.user)
 
-    def add_user(self, username: str, *, permissions: int | None = None) -> FakeUser:
+    def add_user(
+        self, username: str, *, permissions: int | None = None, roles: Iterable[FakeRole] = ()
+    ) -> FakeUser:
         """Create another guild member to act as."""
         user = FakeUser(self.ids.next(), username)
         member = self.guild.member(user)
         if permissions is not None:
             member.permissions = permissions
+        member.role_ids += [role.id for role in roles]
         return user
+
+    def add_channel(self, name: str) -> FakeChannel:
+        """Create another text channel in the guild (before the bot connects, to be in its GUILD_CREATE)."""
+        channel = FakeChannel(self.ids.next(), self.guild.id, name, position=len(self.guild.channels))
+        self.guild.channels.append(channel)
+        return channel
+
+    def add_role(self, name: str, *, permissions: int = 0) -> FakeRole:
+        """Create another role in the guild."""
+        role = FakeRole(self.ids.next(), name, permissions=permissions, position=len(self.guild.roles))
+        self.guild.roles.append(role)
+        return role
+
+    async def submit_modal(
+        self,
+        opened: Reply,
+        values: dict[str, str],
+        *,
+        user: FakeUser | None = None,
+        timeout: float = 5.0,
+    ) -> Reply:
+        """Fill in a modal the bot opened (inputs found by label prefix; others keep their prefilled value),
+        submit it as Discord's client does (interaction type 5) and return the bot's answer.
+
+        The client enforces the inputs' `required`, `min_length` and `max_length`, so a submit that breaks
+        them is a test mistake, not something the bot can receive.
+        """
+        modal = opened.modal
+        rows = []
+        used: set[str] = set()
+        for row in modal.get("components", []):
+            field = row["components"][0]
+            key = next((k for k in values if field["label"].startswith(k)), None)
+            value = values[key] if key is not None else str(field.get("value") or "")
+            if key is not None:
+                used.add(key)
+            low, high = int(field.get("min_length") or 0), int(field.get("max_length") or 4000)
+            if (field.get("required", True) and not value) or (value and not low <= len(value) <= high):
+                raise AssertionError(f"modal input {field['label']!r} takes {low}-{high} characters, got {value!r}")
+            rows.append({"type": 1, "components": [{"type": 4, "custom_id": field["custom_id"], "value": value}]})
+        if set(values) - used:
+            raise AssertionError(f"the modal has no input(s) {sorted(set(values) - used)}")
+        source = opened.interaction
+        message = source.component_message
+        dm = "guild_id" not in source.payload
+        channel = None if dm else self.guild.channel_by_id(int(source.payload["channel_id"]))
+        payload = self._base_interaction(MODAL_SUBMIT, user=user, channel=channel, dm=dm)
+        payload["data"] = {"custom_id": modal["custom_id"], "components": rows}
+        if message is not None:
+            payload["message"] = message.payload()
+        handle = await self.send_interaction(payload, component_message=message)
+        return await handle.response(timeout, settled=True)
 
     def _base_interaction(
         self, kind: int, *, user: FakeUser | None, channel: FakeChannel | None, dm: bool, where: str = "guild"
@@ -727,7 +783,28 @@ class FakeDiscord:
             target.setdefault("options", []).append(nested)
             schema, target = sub, nested
         target["options"] = target.get("options", []) + _options(name, schema, options, focused)
+        resolved = self._resolved(target["options"])
+        if resolved:
+            data["resolved"] = resolved
         return data
+
+    def _resolved(self, options: list[dict[str, Any]]) -> dict[str, Any]:
+        """Build `resolved` for channel and role options, as Discord sends them."""
+        resolved: dict[str, dict[str, Any]] = {}
+        for option in options:
+            if option["type"] == 7:
+                channel = self.guild.channel_by_id(int(option["value"]))
+                if channel is None:
+                    raise AssertionError(f"no channel {option['value']} in the guild")
+                entry = {k: v for k, v in channel.payload().items() if k in ("id", "name", "type", "parent_id")}
+                entry["permissions"] = str(ALL_PERMISSIONS)
+                resolved.setdefault("channels", {})[str(channel.id)] = entry
+            elif option["type"] == 8:
+                role = next((r for r in self.guild.roles if str(r.id) == str(option["value"])), None)
+                if role is None:
+                    raise AssertionError(f"no role {option['value']} in the guild")
+                resolved.setdefault("roles", {})[str(role.id)] = role.payload()
+        return resolved
 
     def _dm_channel_for(self, user: FakeUser) -> int:
         for channel_id, recipient in self.dm_channels.items():
