@@ -19,7 +19,7 @@ MOD_ROLE = 900000000000000088
 MODERATOR = 900000000000000011
 MEMBER = 900000000000000012
 MANAGE_GUILD = str(1 << 5)
-EXTENSIONS = ("bot.exts.glossary", "bot.exts.community", "bot.exts.privacy", "bot.exts.help")
+EXTENSIONS = ("bot.exts.glossary", "bot.exts.community", "bot.exts.privacy", "bot.exts.help", "bot.exts.explain")
 VMI = {
     "Name": "Vendor managed inventory",
     "Definition": "An arrangement in which the supplier monitors the customer's stock and decides when and how "
@@ -298,3 +298,15 @@ async def test_review_channel_text_is_sanitised(h: CommunityHarness):
     aliases = {f["name"]: f["value"] for f in embed["fields"]}["Also known as"]
     assert f"<@&{MOD_ROLE}>" not in aliases
     assert queued.body["allowed_mentions"] == {"parse": []}
+
+
+async def test_explain_terms_finds_a_server_term_in_that_server_only(h: CommunityHarness):
+    await suggest(h, VMI)
+    await h.click(queue_message(h), "tk:sq:ok:1", user=MODERATOR, roles=(MOD_ROLE,))
+    message = {"content": "Our vendor managed inventory deal cut the backlog."}
+    here = await h.message_command("Explain terms", message)
+    listed = here.embeds[0]["description"]
+    assert here.ephemeral and "Vendor managed inventory" in listed and "Backlog" in listed
+    elsewhere = await h.message_command("Explain terms", message, context=1)  # a DM: no server, no server terms
+    assert "Vendor managed inventory" not in elsewhere.embeds[0]["description"]
+    assert "Backlog" in elsewhere.embeds[0]["description"]

@@ -54,7 +54,7 @@ def first_sentence(text: str) -> str:
     return text[: match.start() + 1] if match else text
 
 
-def explain_embed(findings: Findings, glossary: GlossaryService) -> discord.Embed:
+def explain_embed(findings: Findings, glossary: GlossaryService, guild_id: int | None = None) -> discord.Embed:
     """List the terms found, one line of definition each, in order of appearance, within Discord's limits."""
     heads = []
     for found in findings.terms:
@@ -66,7 +66,7 @@ def explain_embed(findings: Findings, glossary: GlossaryService) -> discord.Embe
     width = max(DEFINITION_MIN, min(DEFINITION_MAX, room))
     lines = []
     for number, (found, head) in enumerate(zip(findings.terms, heads, strict=True), start=1):
-        term = glossary.get(found.slug)
+        term = glossary.get(found.slug, guild_id)
         definition = first_sentence(term.definition) if term is not None else ""
         lines.append(f"`{number:2d}` {head}: {discord.utils.escape_markdown(clip(definition, width))}")
     count = len(findings.terms)
@@ -106,7 +106,8 @@ class AddAllButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:xdeck
 
     async def run(self, interaction: discord.Interaction[TermiBot]) -> None:
         glossary = interaction.client.glossary
-        slugs = [slug for slug in _menu_values(interaction.message) if glossary.get(slug) is not None]
+        # Decks hold shipped terms only: a server's own terms are left out.
+        slugs = [slug for slug in _menu_values(interaction.message) if glossary.bundled(slug) is not None]
         if not slugs:
             await interaction.response.send_message(
                 "Those terms are no longer in the glossary. Try **Explain terms** again.", ephemeral=True
@@ -145,12 +146,14 @@ class Explain(commands.Cog):
 
     async def explain(self, interaction: discord.Interaction[TermiBot], message: discord.Message) -> None:
         text = message_text(message)
-        findings = self.bot.glossary.find_terms(text)
+        findings = self.bot.glossary.find_terms(text, interaction.guild_id)
         if not findings.terms:
             await interaction.response.send_message(NOTHING_FOUND if text.strip() else NO_TEXT, ephemeral=True)
             return
         await interaction.response.send_message(
-            embed=explain_embed(findings, self.bot.glossary), view=explain_view(findings), ephemeral=True
+            embed=explain_embed(findings, self.bot.glossary, interaction.guild_id),
+            view=explain_view(findings),
+            ephemeral=True,
         )
 
 

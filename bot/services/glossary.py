@@ -55,6 +55,7 @@ class GlossaryService:
         self._misses: dict[str, tuple[str, int]] = {}
         # Each server's own terms, consulted only for that server: the bundled path stays as it was.
         self._overlays: dict[int, Overlay] = {}
+        self._server_finders: dict[int, tuple[Overlay, TermFinder]] = {}
         self.server_misses = ServerMisses()
 
     @classmethod
@@ -138,9 +139,21 @@ class GlossaryService:
         overlay = self._overlays.get(guild_id) if guild_id is not None else None
         return bundled if overlay is None else overlay.resolve(query, bundled)
 
-    def find_terms(self, text: str) -> Findings:
-        """Return the terms named in free text (a message), in order of appearance (fast; no database)."""
-        return self._finder.find(text)
+    def find_terms(self, text: str, guild_id: int | None = None) -> Findings:
+        """Return the terms named in free text (a message), in order of appearance (fast; no database).
+
+        In a server with terms of its own, they are found too (and a correction under its new name).
+        """
+        overlay = self._overlays.get(guild_id) if guild_id is not None else None
+        if overlay is None or guild_id is None:
+            return self._finder.find(text)
+        cached = self._server_finders.get(guild_id)
+        if cached is None or cached[0] is not overlay:  # built once per version of the server's terms
+            own = [Indexed(t.term.slug, t.term.name, t.term.aliases) for t in overlay.terms.values()]
+            rest = [Indexed(t.slug, t.name, t.aliases) for t in self._terms.values() if t.slug not in overlay.terms]
+            cached = (overlay, TermFinder([*own, *rest]))  # the server's names first: the first owner wins
+            self._server_finders[guild_id] = cached
+        return cached[1].find(text)
 
     def complete(self, query: str, guild_id: int | None = None) -> list[Choice]:
         """Return autocomplete choices; an empty query offers popular or core terms."""
