@@ -15,7 +15,8 @@ from bot.core.cards import card_text
 from bot.core.glossary import GlossaryError, load_glossary
 from bot.core.modules import MODULES
 from bot.core.normalize import scrub
-from bot.db import Database, DatabaseError
+from bot.db import DatabaseError
+from bot.db.storage import describe, open_storage
 from bot.services.glossary import GlossaryService
 from bot.site.urls import is_site_url
 
@@ -45,11 +46,14 @@ The offline commands (`termiknowledge term ...`, `termiknowledge search ...`) wo
 @asynccontextmanager
 async def _glossary(settings: Settings) -> AsyncIterator[GlossaryService]:
     """Open the database, load the glossary, and close the database afterwards."""
-    async with await Database.open(settings.database_path) as db:
+    db = await open_storage(settings)
+    try:
         service, report = await GlossaryService.load(db, settings.glossary_dir)
         for problem in report.problems[:10]:
             print(f"warning: {problem}", file=sys.stderr)
         yield service
+    finally:
+        await db.close()
 
 
 async def _term(settings: Settings, query: str) -> int:
@@ -87,7 +91,7 @@ async def _stats(settings: Settings) -> int:
     async with _glossary(settings) as service:
         counts = service.module_counts()
         lookups, misses = await service.db.lookup_counts()
-        print(f"Database: {settings.database_path}")
+        print(f"Database: {describe(settings)}")
         print(f"Terms: {len(service)} in {sum(1 for c in counts.values() if c)} modules")
         print(f"Lookups: {lookups}   Misses: {misses}")
         top = await service.db.top_misses(10)
@@ -147,7 +151,7 @@ def _site(settings: Settings, out_dir: Path, base_url: str | None) -> int:
 async def _prepare(settings: Settings) -> None:
     async with _glossary(settings) as service:
         terms = len(service)
-    print(f"Glossary ready: {terms} terms in {settings.database_path}", file=sys.stderr)
+    print(f"Glossary ready: {terms} terms in {describe(settings)}", file=sys.stderr)
 
 
 def _run(settings: Settings) -> int:

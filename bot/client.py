@@ -8,6 +8,7 @@ import json
 import logging
 import pkgutil
 import random
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -16,7 +17,7 @@ from discord.ext import commands
 import bot.exts
 from bot.config import Settings
 from bot.core.timezones import Clock, utc_now
-from bot.db import Database
+from bot.db.repositories import Storage
 from bot.errors import ShuttingDownError, report
 from bot.services.glossary import GlossaryService
 from bot.services.periodic import Periodic
@@ -68,18 +69,22 @@ class TermiBot(commands.Bot):
         self,
         *,
         settings: Settings,
-        db: Database,
+        db: Storage,
         glossary: GlossaryService,
         clock: Clock = utc_now,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        shards: dict[str, Any] = {}
+        if isinstance(self, discord.AutoShardedClient) and settings.shard_ids is not None:
+            shards = {"shard_count": settings.shard_count, "shard_ids": list(settings.shard_ids)}
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
             help_command=None,
             tree_cls=ReplyingTree,
             allowed_mentions=discord.AllowedMentions.none(),
+            **shards,
         )
         self.settings = settings
         self.db = db
@@ -94,7 +99,8 @@ class TermiBot(commands.Bot):
     async def setup_hook(self) -> None:
         for name in extension_names():
             await self.load_extension(name)
-        await self.sync_commands()
+        if self.settings.syncs_commands:  # with shards, only the process running shard 0
+            await self.sync_commands()
         self._stats.start()
 
     async def _flush_stats(self) -> float:
@@ -137,3 +143,13 @@ class TermiBot(commands.Bot):
     async def on_ready(self) -> None:
         # Fires again after every reconnect: log only, never start work here.
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
+
+
+class ShardedTermiBot(TermiBot, commands.AutoShardedBot):
+    """The bot over the shards SHARD_COUNT and SHARD_IDS name, one gateway connection each."""
+
+
+def make_bot(*, settings: Settings, db: Storage, glossary: GlossaryService, clock: Clock = utc_now) -> TermiBot:
+    """Return the sharded bot when shards are configured, else the one-connection bot."""
+    cls = ShardedTermiBot if settings.shard_count is not None else TermiBot
+    return cls(settings=settings, db=db, glossary=glossary, clock=clock)

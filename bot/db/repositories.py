@@ -1,13 +1,15 @@
 """The storage interfaces the services depend on, one per feature.
 
-SQLite implements all of them (`bot.db.Database`); a second backend implements the same protocols,
-so services and extensions never know which one is in use. The contract is the docstring of each
-method; `tests/test_repositories.py` checks the SQLite class against every protocol.
+SQLite (`bot.db.Database`) and PostgreSQL (`bot.db.postgres.PostgresDatabase`) implement all of them,
+so services and extensions never know which one is in use (`Storage`, opened by `bot.db.storage`).
+The contract is the docstring of each method; `tests/test_repositories.py` checks both classes
+against every protocol, and the storage tests run against both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -69,6 +71,10 @@ class GlossaryRepository(Protocol):
 
 class TotdRepository(Protocol):
     """Term-of-the-day settings and the once-per-local-date post records."""
+
+    def totd_hold(self, guild_id: int) -> AbstractAsyncContextManager[bool]:
+        """Hold a server's term-of-the-day work across processes; yields False while another process holds it."""
+        ...
 
     async def totd_settings(self, guild_id: int) -> ServerSchedule | None:
         """Return a server's term-of-the-day settings, enabled or not."""
@@ -206,6 +212,10 @@ class StudyRepository(Protocol):
 class QuizRepository(Protocol):
     """Quiz questions and answers."""
 
+    def quiz_hold(self, question_id: int) -> AbstractAsyncContextManager[bool]:
+        """Hold the closing of a question across processes; yields False while another process holds it."""
+        ...
+
     async def quiz_create(
         self,
         question: Question,
@@ -264,4 +274,16 @@ class QuizRepository(Protocol):
 
     async def quiz_standing(self, guild_id: int, user_id: int, since: datetime | None) -> tuple[int, int | None]:
         """Return a member's public quiz points in a server since an instant (or ever) and their rank."""
+        ...
+
+
+class Storage(GlossaryRepository, TotdRepository, StudyRepository, QuizRepository, Protocol):
+    """A whole storage backend: every repository, plus its schema version and closing."""
+
+    async def version(self) -> int:
+        """Return the schema version."""
+        ...
+
+    async def close(self) -> None:
+        """Release every connection."""
         ...

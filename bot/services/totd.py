@@ -39,7 +39,7 @@ from bot.core.timezones import Clock, local_date
 from bot.db.repositories import TotdRepository
 from bot.services.glossary import GlossaryService
 from bot.services.periodic import Periodic
-from bot.services.totd_outcomes import Delivery, Outcome, OutcomeKind, RoundReport, Status
+from bot.services.totd_outcomes import Delivery, Outcome, OutcomeKind, RoundReport, Status, missed_reason
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,6 +65,7 @@ class TotdScheduler:
         concurrency: int = CONCURRENCY,
         call_timeout: float = CALL_TIMEOUT,
         tick: float = TICK,
+        owns: Callable[[int], bool] = lambda _: True,
     ) -> None:
         self._db = db
         self._glossary = glossary
@@ -73,6 +74,7 @@ class TotdScheduler:
         self._slots = asyncio.Semaphore(concurrency)
         self._call_timeout = call_timeout
         self._tick = tick
+        self._owns = owns  # the servers on this process's shards; the hold in _act keeps other processes out
         self._locks: dict[int, asyncio.Lock] = {}
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._loop: Periodic | None = None
@@ -131,7 +133,7 @@ class TotdScheduler:
         after = 0
         while True:
             page = await self._db.totd_schedules(after, PAGE)
-            for schedule, latest in page:
+            for schedule, latest in (entry for entry in page if self._owns(entry[0].guild_id)):
                 servers += 1
                 if schedule.guild_id in self._inflight:
                     continue
@@ -170,7 +172,9 @@ class TotdScheduler:
         return await self._act(guild_id, manual=True)
 
     async def _act(self, guild_id: int, *, manual: bool) -> Outcome:
-        async with self._lock(guild_id):
+        async with self._lock(guild_id), self._db.totd_hold(guild_id) as held:
+            if not held:
+                return Outcome(OutcomeKind.BUSY)
             outcome = Outcome(OutcomeKind.NOTHING)
             for _ in range(4):  # closing an earlier day can make today's post due at once
                 now = self._clock()
@@ -188,7 +192,7 @@ class TotdScheduler:
                     assert latest is not None
                     return Outcome(OutcomeKind.ALREADY, day, channel_id=latest.channel_id, message_id=latest.message_id)
                 if decision.action is Action.MISS:
-                    reason = _missed_reason(decision.reason, latest, schedule)
+                    reason = missed_reason(decision.reason, latest, schedule)
                     await self._db.totd_mark_missed(guild_id, day, reason, now)
                     log.info("Term of the day for guild %s on %s missed: %s", guild_id, day, decision.reason)
                     outcome = Outcome(OutcomeKind.MISSED, day, decision.reason)
@@ -402,7 +406,9 @@ class TotdScheduler:
 
         The skipped term is not lost: it goes to the end of the current cycle.
         """
-        async with self._lock(guild_id):
+        async with self._lock(guild_id), self._db.totd_hold(guild_id) as held:
+            if not held:
+                return Outcome(OutcomeKind.BUSY)
             now = self._clock()
             schedule = await self._db.totd_settings(guild_id)
             if schedule is None:
@@ -441,10 +447,3 @@ class TotdScheduler:
             await self._db.totd_skip(guild_id, today, current, replacement, now)
             return await self._post(schedule, today, row, now, replacement)
 
-
-def _missed_reason(reason: str, latest: PostRecord | None, schedule: ServerSchedule) -> str:
-    if latest is not None and latest.status is PostStatus.FAILED and latest.last_error:
-        return f"{reason} Last error: {latest.last_error}"
-    if schedule.problem:
-        return f"{reason} Problem: {schedule.problem}"
-    return reason
