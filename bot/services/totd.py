@@ -1,13 +1,12 @@
 """The term-of-the-day runtime: one loop for every server, exactly-once bookkeeping and retries.
 
-The rules live in `bot.core.schedule`; this module applies them. Discord sits behind the small
-`Delivery` protocol (`bot.exts._totd_delivery` implements it with discord.py; tests and the
-benchmark pass fakes), so nothing here imports discord.
+The rules live in `bot.core.schedule`; this module applies them. Discord sits behind the small `Delivery` protocol
+(`bot.exts._totd_delivery` implements it with discord.py; tests and the benchmark pass fakes): no discord import here.
 
-Exactly once per server and local date: before a message is sent, the intent is recorded as the
-date's row with status 'sending' (the table's primary key is (guild_id, local_date)). A 'sending'
-row whose outcome is unknown (crash, timeout, 5xx) is reconciled before anything is resent: the
-channel's recent messages are searched for the bot's post carrying that date's footer marker.
+Exactly once per server and local date, across processes: under a database hold no other process can take, the intent
+is recorded as the date's 'sending' row (primary key (guild_id, local_date)) before the message is sent. A 'sending'
+row whose outcome is unknown (crash, timeout, 5xx) is reconciled before anything is resent: the channel's recent
+messages are searched for the bot's post carrying that date's footer marker.
 """
 
 from __future__ import annotations
@@ -50,6 +49,7 @@ CONCURRENCY = 16  # servers being posted to at once
 CALL_TIMEOUT = 60.0  # one Discord call (discord.py's own retries included) for one server
 PAGE = 50  # servers read and decided per step, so a round never blocks the event loop for long
 REQUESTS_PER_SECOND = 25.0  # half of Discord's global 50/s, leaving room for commands
+HELD_RETRY = 3.0  # seconds until a server another process was posting to is looked at again
 
 
 class TotdScheduler:
@@ -121,8 +121,7 @@ class TotdScheduler:
             self._reported = True
         if report.next_wake is None:
             return self._tick
-        # A little slack so the wall clock has reached the instant when we look again.
-        until = (report.next_wake - self._clock()).total_seconds() + 0.05
+        until = (report.next_wake - self._clock()).total_seconds() + 0.05  # slack: the clock has reached it by then
         return min(self._tick, max(0.5, until))
 
     async def run_round(self) -> RoundReport:
@@ -161,6 +160,8 @@ class TotdScheduler:
                 log.exception("Term of the day failed for guild %s", guild_id)
             else:
                 log.debug("Term of the day for guild %s: %s", guild_id, outcome)
+                if outcome.kind is OutcomeKind.BUSY:  # another process holds it: see soon how it ended
+                    asyncio.get_running_loop().call_later(HELD_RETRY, self.wake)
 
     # -- one server -----------------------------------------------------------------------
 
@@ -254,8 +255,7 @@ class TotdScheduler:
         else:
             retry_at = now + retry_delay(attempts)
             kind = OutcomeKind.RETRYING
-        # After a 5xx, a timeout or a dropped connection the message may exist: stay 'sending'
-        # so the next attempt looks in the channel first.
+        # After a 5xx, a timeout or a dropped connection the message may exist: stay 'sending' (look first next time).
         status = PostStatus.SENDING if exc.kind is FailureKind.UNCERTAIN else PostStatus.FAILED
         await self._db.totd_mark_retry(schedule.guild_id, day, status, retry_at, str(exc), now)
         log.warning(

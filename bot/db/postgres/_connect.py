@@ -76,12 +76,13 @@ async def create_pool(url: str, limits: PoolLimits) -> asyncpg.Pool:
     check_url(url)
     where = redacted(url)
     settings = {
-        "application_name": "termiknowledge",
         "statement_timeout": str(int(limits.statement_timeout * 1000)),
         "lock_timeout": str(int(limits.statement_timeout * 1000)),
         "idle_in_transaction_session_timeout": "60000",
         "timezone": "UTC",
     }
+    if "application_name=" not in url:  # an operator's own name (per process, say) wins
+        settings["application_name"] = "termiknowledge"
     try:
         pool = await asyncpg.create_pool(
             url,
