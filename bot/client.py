@@ -99,8 +99,10 @@ class TermiBot(commands.Bot):
     async def setup_hook(self) -> None:
         for name in extension_names():
             await self.load_extension(name)
-        if self.settings.syncs_commands:  # with shards, only the process running shard 0
+        if self.settings.syncs_commands:
             await self.sync_commands()
+        else:
+            log.info("Slash commands are synced by the process running shard 0, not this one")
         self._stats.start()
 
     async def _flush_stats(self) -> float:

@@ -17,7 +17,7 @@ import pytest
 
 from tests.e2e.harness import BotConfig, BotProcess, Launcher
 from tests.e2e.test_totd import MARKER, set_up
-from tests.fakediscord import CHANNEL_MESSAGE_POST, FakeDiscord
+from tests.fakediscord import CHANNEL_MESSAGE_POST, GLOBAL_COMMANDS, FakeDiscord
 
 POST_AT = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)  # 08:30 in Berlin
 LEAD = timedelta(seconds=6)  # the first process starts this long before the post is due
@@ -118,3 +118,20 @@ async def test_the_poster_killed_mid_post_is_recovered_by_the_other_process(
     assert survivor.returncode is None
     sent = [r for r in fake.requests_to(CHANNEL_MESSAGE_POST) if not r.injected]
     assert len(sent) == 1
+
+
+@pytest.mark.parametrize(("shard_ids", "syncs"), [("0", True), ("1", False)])
+async def test_a_process_runs_its_shards_and_only_shard_0_syncs_commands(
+    fake: FakeDiscord, launcher: Launcher, bot_config: BotConfig, pg_url: str, shard_ids: str, syncs: bool
+) -> None:
+    bot_config.extra_env.update(DATABASE_URL=pg_url, SHARD_COUNT="2", SHARD_IDS=shard_ids)
+    bot = await launcher.start()
+    await bot.wait_for_log(rf"Shard ID {shard_ids} has connected to Gateway", timeout=15.0)
+    assert bool(fake.requests_to(GLOBAL_COMMANDS)) is syncs
+    if not syncs:  # the commands are registered by shard 0's process (none here), so nothing to invoke
+        await bot.wait_for_log("synced by the process running shard 0", timeout=5.0)
+        return
+    [identify] = [p["d"] for c in fake.gateway.connections for p in c.received if p.get("op") == 2]
+    assert identify["shard"] == [int(shard_ids), 2]
+    reply = await fake.invoke_command("term", {"name": "Backlog"})
+    assert reply.embed["title"] == "Backlog"
