@@ -154,6 +154,22 @@ async def _prepare(settings: Settings) -> None:
     print(f"Glossary ready: {terms} terms in {describe(settings)}", file=sys.stderr)
 
 
+async def _migrate_db(source: str, target: str, overwrite: bool) -> int:
+    from bot.db.postgres import redacted
+    from bot.db.transfer import migrate_db
+
+    started = time.perf_counter()
+    copied = await migrate_db(source, target, overwrite=overwrite)
+    for table in copied:
+        print(f"  {table.table:<16} {table.rows:>9} rows")
+    total = sum(table.rows for table in copied)
+    print(
+        f"Copied {total} rows in {len(copied)} tables to {redacted(target)} in {time.perf_counter() - started:.1f} s; "
+        "row counts verified. Set DATABASE_URL to this address to use it."
+    )
+    return 0
+
+
 def _run(settings: Settings) -> int:
     if settings.token is None:
         asyncio.run(_prepare(settings))  # first-start set-up happens even without a token
@@ -183,6 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     site = sub.add_parser("site", help="write the glossary as a static web site")
     site.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder to write (emptied if an earlier build)")
     site.add_argument("--base-url", help="address the folder is published at (default: SITE_URL)")
+    move = sub.add_parser("migrate-db", help="copy the SQLite database into PostgreSQL (to scale out)")
+    move.add_argument("--from", dest="source", required=True, metavar="sqlite:///PATH", help="the SQLite file")
+    move.add_argument("--to", dest="target", required=True, metavar="postgresql://...", help="the PostgreSQL database")
+    move.add_argument("--overwrite", action="store_true", help="replace the contents of a PostgreSQL database in use")
     # Arguments that are not valid UTF-8 arrive with lone surrogates; show them as U+FFFD instead of crashing.
     args = parser.parse_args([scrub(arg) for arg in (sys.argv[1:] if argv is None else argv)])
     try:
@@ -197,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_search(settings, " ".join(args.text)))
         if args.command == "stats":
             return asyncio.run(_stats(settings))
+        if args.command == "migrate-db":
+            return asyncio.run(_migrate_db(args.source, args.target, args.overwrite))
         return _run(settings)
     except ConfigError as exc:
         print(f"Configuration problem: {exc}", file=sys.stderr)

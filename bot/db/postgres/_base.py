@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 
@@ -31,6 +32,10 @@ class PgStore:
         # drops the connection and with it every claim, so another process can take over at once.
         self._claims: asyncpg.Connection | None = None
         self._claims_lock = asyncio.Lock()
+
+    def connection(self) -> Any:
+        """Lend one pooled connection (`async with db.connection() as conn`), e.g. for a bulk copy."""
+        return self._pool.acquire()
 
     async def _claim_conn(self) -> asyncpg.Connection:
         if self._claims is None or self._claims.is_closed():
