@@ -17,7 +17,8 @@ from bot.core.cards import card_text
 from bot.core.glossary import GlossaryError, load_glossary
 from bot.core.modules import MODULES
 from bot.core.normalize import scrub
-from bot.db import Database, DatabaseError
+from bot.db import DatabaseError
+from bot.db.storage import describe, open_storage
 from bot.doctor import Report, check_channels, check_configuration, check_database
 from bot.services.glossary import GlossaryService
 from bot.site.urls import is_site_url
@@ -48,11 +49,14 @@ The offline commands (`termiknowledge term ...`, `termiknowledge search ...`) wo
 @asynccontextmanager
 async def _glossary(settings: Settings) -> AsyncIterator[GlossaryService]:
     """Open the database, load the glossary, and close the database afterwards."""
-    async with await Database.open(settings.database_path) as db:
+    db = await open_storage(settings)
+    try:
         service, report = await GlossaryService.load(db, settings.glossary_dir, site_url=settings.site_url)
         for problem in report.problems[:10]:
             print(f"warning: {problem}", file=sys.stderr)
         yield service
+    finally:
+        await db.close()
 
 
 async def _term(settings: Settings, query: str) -> int:
@@ -90,7 +94,7 @@ async def _stats(settings: Settings) -> int:
     async with _glossary(settings) as service:
         counts = service.module_counts()
         lookups, misses = await service.db.lookup_counts()
-        print(f"Database: {settings.database_path}")
+        print(f"Database: {describe(settings)}")
         print(f"Terms: {len(service)} in {sum(1 for c in counts.values() if c)} modules")
         print(f"Lookups: {lookups}   Misses: {misses}")
         top = await service.db.top_misses(10)
@@ -201,7 +205,23 @@ async def _doctor_discord(settings: Settings, channels: list[tuple[int, int, boo
 async def _prepare(settings: Settings) -> None:
     async with _glossary(settings) as service:
         terms = len(service)
-    print(f"Glossary ready: {terms} terms in {settings.database_path}", file=sys.stderr)
+    print(f"Glossary ready: {terms} terms in {describe(settings)}", file=sys.stderr)
+
+
+async def _migrate_db(source: str, target: str, overwrite: bool) -> int:
+    from bot.db.postgres import redacted
+    from bot.db.transfer import migrate_db
+
+    started = time.perf_counter()
+    copied = await migrate_db(source, target, overwrite=overwrite)
+    for table in copied:
+        print(f"  {table.table:<16} {table.rows:>9} rows")
+    total = sum(table.rows for table in copied)
+    print(
+        f"Copied {total} rows in {len(copied)} tables to {redacted(target)} in {time.perf_counter() - started:.1f} s; "
+        "row counts verified. Set DATABASE_URL to this address to use it."
+    )
+    return 0
 
 
 def _run(settings: Settings) -> int:
@@ -235,6 +255,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     site.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="folder to write (emptied if an earlier build)")
     site.add_argument("--base-url", help="address the folder is published at (default: SITE_URL)")
     cli_exchange.add_parsers(sub)
+    move = sub.add_parser("migrate-db", help="copy the SQLite database into PostgreSQL (to scale out)")
+    move.add_argument("--from", dest="source", required=True, metavar="sqlite:///PATH", help="the SQLite file")
+    move.add_argument("--to", dest="target", required=True, metavar="postgresql://...", help="the PostgreSQL database")
+    move.add_argument("--overwrite", action="store_true", help="replace the contents of a PostgreSQL database in use")
     # Arguments that are not valid UTF-8 arrive with lone surrogates; show them as U+FFFD instead of crashing.
     args = parser.parse_args([scrub(arg) for arg in (sys.argv[1:] if argv is None else argv)])
     try:
@@ -253,6 +277,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_stats(settings))
         if args.command in ("gaps", "export", "import"):
             return asyncio.run(cli_exchange.run(settings, args))
+        if args.command == "migrate-db":
+            return asyncio.run(_migrate_db(args.source, args.target, args.overwrite))
         return _run(settings)
     except ConfigError as exc:
         print(f"Configuration problem: {exc}", file=sys.stderr)

@@ -8,6 +8,7 @@ import json
 import logging
 import pkgutil
 import random
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -16,7 +17,7 @@ from discord.ext import commands
 import bot.exts
 from bot.config import Settings
 from bot.core.timezones import Clock, utc_now
-from bot.db import Database
+from bot.db.repositories import Storage
 from bot.errors import ServerOnlyError, ShuttingDownError, report
 from bot.exts._install import EVERYWHERE_CONTEXTS, EVERYWHERE_INSTALLS, SERVER_ONLY_TEXT, is_server_only
 from bot.services.community import CommunityService
@@ -75,12 +76,15 @@ class TermiBot(commands.Bot):
         self,
         *,
         settings: Settings,
-        db: Database,
+        db: Storage,
         glossary: GlossaryService,
         clock: Clock = utc_now,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        shards: dict[str, Any] = {}
+        if isinstance(self, discord.AutoShardedClient) and settings.shard_ids is not None:
+            shards = {"shard_count": settings.shard_count, "shard_ids": list(settings.shard_ids)}
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -91,6 +95,7 @@ class TermiBot(commands.Bot):
             # says otherwise (bot/exts/_install.py: server_only).
             allowed_installs=EVERYWHERE_INSTALLS,
             allowed_contexts=EVERYWHERE_CONTEXTS,
+            **shards,
         )
         self.settings = settings
         self.db = db
@@ -106,7 +111,10 @@ class TermiBot(commands.Bot):
     async def setup_hook(self) -> None:
         for name in extension_names():
             await self.load_extension(name)
-        await self.sync_commands()
+        if self.settings.syncs_commands:
+            await self.sync_commands()
+        else:
+            log.info("Slash commands are synced by the process running shard 0, not this one")
         self._stats.start()
 
     async def _flush_stats(self) -> float:
@@ -149,3 +157,13 @@ class TermiBot(commands.Bot):
     async def on_ready(self) -> None:
         # Fires again after every reconnect: log only, never start work here.
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
+
+
+class ShardedTermiBot(TermiBot, commands.AutoShardedBot):
+    """The bot over the shards SHARD_COUNT and SHARD_IDS name, one gateway connection each."""
+
+
+def make_bot(*, settings: Settings, db: Storage, glossary: GlossaryService, clock: Clock = utc_now) -> TermiBot:
+    """Return the sharded bot when shards are configured, else the one-connection bot."""
+    cls = ShardedTermiBot if settings.shard_count is not None else TermiBot
+    return cls(settings=settings, db=db, glossary=glossary, clock=clock)

@@ -51,6 +51,22 @@ class Settings:
     site_url: str | None = None
     # How many suggestions one member may send per server in 24 hours (SUGGESTIONS_PER_DAY).
     suggestions_per_day: int = 5
+    # postgresql://user:password@host:port/dbname: PostgreSQL instead of the SQLite file (several processes).
+    database_url: str | None = None
+    # Sharding: how many shards the bot has in all, and the ones this process runs (None: one connection).
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process syncs slash commands: only the one running shard 0 does."""
+        return self.shard_ids is None or 0 in self.shard_ids
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether a server's events reach this process (Discord's rule: (id >> 22) % shard count)."""
+        if self.shard_count is None or self.shard_ids is None:
+            return True
+        return (guild_id >> 22) % self.shard_count in self.shard_ids
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -71,6 +87,7 @@ class Settings:
         per_day = (environ.get("SUGGESTIONS_PER_DAY") or "5").strip()
         if not per_day.isdigit() or not 1 <= int(per_day) <= 100:
             raise ConfigError(f"SUGGESTIONS_PER_DAY must be a whole number from 1 to 100, got {per_day!r}")
+        shard_count, shard_ids = _shards(environ.get("SHARD_COUNT", "").strip(), environ.get("SHARD_IDS", "").strip())
         return cls(
             token=token,
             database_path=Path(db).expanduser() if db else default_database_path(environ),
@@ -81,7 +98,41 @@ class Settings:
             clock_start=clock_start,
             site_url=site_url,
             suggestions_per_day=int(per_day),
+            database_url=_database_url(environ.get("DATABASE_URL", "").strip()),
+            shard_count=shard_count,
+            shard_ids=shard_ids,
         )
+
+
+def _database_url(text: str) -> str | None:
+    if not text:
+        return None
+    if not text.startswith(("postgresql://", "postgres://")):
+        shown = text.split("@")[-1]  # never echo a password
+        raise ConfigError(
+            f"DATABASE_URL must be a postgresql://user:password@host:port/dbname address, got ...{shown!r}; "
+            "leave it unset to use the SQLite file at DATABASE_PATH"
+        )
+    return text
+
+
+def _shards(count_text: str, ids_text: str) -> tuple[int | None, tuple[int, ...] | None]:
+    if not count_text:
+        if ids_text:
+            raise ConfigError("SHARD_IDS needs SHARD_COUNT (the total number of shards of the bot)")
+        return None, None
+    if not count_text.isdigit() or int(count_text) < 1:
+        raise ConfigError(f"SHARD_COUNT must be a whole number of at least 1, got {count_text!r}")
+    count = int(count_text)
+    if not ids_text:
+        return count, tuple(range(count))
+    parts = [part.strip() for part in ids_text.split(",")]
+    if not all(part.isdigit() for part in parts):
+        raise ConfigError(f"SHARD_IDS must be shard numbers separated by commas, such as 0,1; got {ids_text!r}")
+    ids = tuple(sorted({int(part) for part in parts}))
+    if ids[-1] >= count:
+        raise ConfigError(f"SHARD_IDS {ids_text!r} names shard {ids[-1]}, but shards run from 0 to {count - 1}")
+    return count, ids
 
 
 def _clock_start(text: str) -> datetime | None:

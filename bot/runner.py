@@ -13,10 +13,10 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.client import TermiBot
+from bot.client import TermiBot, make_bot
 from bot.config import Settings
 from bot.core.timezones import Clock, utc_now
-from bot.db import Database
+from bot.db.storage import open_storage
 from bot.logs import setup_logging
 from bot.services.glossary import GlossaryService
 
@@ -33,14 +33,15 @@ async def run(settings: Settings) -> None:
     if settings.api_base:
         # The test harness points the client at a fake Discord on loopback.
         Route.BASE = settings.api_base
-    async with await Database.open(settings.database_path) as db:
+    db = await open_storage(settings)
+    try:
         glossary, report = await GlossaryService.load(db, settings.glossary_dir, site_url=settings.site_url)
         log.info("Glossary ready: %d terms (reloaded from source: %s)", report.terms, report.reloaded)
         # The index lives as long as the process: keep the collector from rescanning it (~13 ms pauses).
         gc.collect()
         gc.freeze()
         clock = started_clock(settings.clock_start) if settings.clock_start else utc_now
-        async with TermiBot(settings=settings, db=db, glossary=glossary, clock=clock) as bot:
+        async with make_bot(settings=settings, db=db, glossary=glossary, clock=clock) as bot:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
@@ -54,6 +55,8 @@ async def run(settings: Settings) -> None:
             finally:
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     loop.remove_signal_handler(sig)
+    finally:
+        await db.close()
     log.info("Stopped cleanly")
 
 

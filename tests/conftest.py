@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.db import Database
+from bot.db.repositories import Storage
 from bot.services.glossary import GlossaryService
+from tests.pgserver import PgServer, fresh_database
 
 FIXTURE_GLOSSARY = {
     "02-all-about-inventory.toml": """
@@ -114,6 +117,46 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = await Database.open(tmp_path / "data" / "tk.db")
     yield database
     await database.close()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    """The SQLite database, for tests of what only SQLite has (its file, its connections)."""
+    database = await Database.open(tmp_path / "data" / "tk.db")
+    yield database
+    await database.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A real PostgreSQL server for the whole run; skipped, saying why, only where none is installed."""
+    try:
+        server = PgServer.start()
+    except FileNotFoundError:
+        if os.environ.get("TK_REQUIRE_POSTGRES"):
+            raise
+        pytest.skip("PostgreSQL is not installed (Debian package `postgresql`; .ci/run installs it)")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def pg_url(pg_server: PgServer) -> str:
+    """The URL of a fresh, migrated PostgreSQL database of this test's own."""
+    return await fresh_database(pg_server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Storage]:
+    """Each storage backend in turn: tests using it must pass on both."""
+    if request.param == "sqlite":
+        opened: Storage = await Database.open(tmp_path / "data" / "tk.db")
+    else:
+        from bot.db.postgres import PostgresDatabase
+
+        opened = await PostgresDatabase.open(await fresh_database(request.getfixturevalue("pg_server")))
+    yield opened
+    await opened.close()
 
 
 @pytest.fixture

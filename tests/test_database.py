@@ -3,15 +3,23 @@ import sqlite3
 from pathlib import Path
 
 import aiosqlite
+import asyncpg
 import pytest
 
 from bot.core.glossary import load_glossary
 from bot.db import Database, DatabaseError
 from bot.db.database import fts_query, migrations
+from bot.db.repositories import Storage
 from bot.services.glossary import GlossaryService
 from tests.conftest import FIXTURE_GLOSSARY, write_glossary
 
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "glossary"
+
+
+@pytest.fixture
+def db(storage: Storage) -> Storage:
+    """Every test here that takes `db` runs against SQLite and against PostgreSQL."""
+    return storage
 
 
 async def test_migrates_an_empty_file_to_the_latest_version(tmp_path: Path):
@@ -144,13 +152,13 @@ async def test_a_rolled_back_transaction_never_takes_other_writes_with_it(db: Da
         db.replace_glossary(terms, "good"),
         return_exceptions=True,
     )
-    assert isinstance(results[0], sqlite3.IntegrityError)
+    assert isinstance(results[0], (sqlite3.IntegrityError, asyncpg.UniqueViolationError))
     assert not any(isinstance(r, BaseException) for r in results[1:])
     assert await db.lookup_counts() == (25, 0)
     assert await db.get_meta("glossary_hash") == "good"
 
 
-async def test_the_daily_post_claim_survives_another_tasks_rollback(db: Database):
+async def test_the_daily_post_claim_survives_another_tasks_rollback(sqlite_db: Database):
     """totd_begin once ran on the raw connection: inside another task's BEGIN … ROLLBACK it was lost."""
     from datetime import UTC, date, datetime
 
@@ -159,7 +167,7 @@ async def test_the_daily_post_claim_survives_another_tasks_rollback(db: Database
     entered = asyncio.Event()
 
     async def failing_transaction() -> None:
-        async with db._transaction() as conn:
+        async with sqlite_db._transaction() as conn:
             await conn.execute("INSERT INTO meta (key, value) VALUES ('doomed', 'x')")
             entered.set()
             await asyncio.sleep(0.05)  # the claim below is issued while this transaction is open
@@ -167,23 +175,23 @@ async def test_the_daily_post_claim_survives_another_tasks_rollback(db: Database
 
     async def claim() -> bool:
         await entered.wait()
-        return await db.totd_begin(1, date(2026, 5, 9), Pick("kanban", 0), 3, datetime(2026, 5, 9, 6, 30, tzinfo=UTC))
+        return await sqlite_db.totd_begin(1, date(2026, 5, 9), Pick("kanban", 0), 3, datetime(2026, 5, 9, 6, 30, tzinfo=UTC))
 
     rolled, claimed = await asyncio.gather(failing_transaction(), claim(), return_exceptions=True)
     assert isinstance(rolled, RuntimeError) and claimed is True
-    assert await db.get_meta("doomed") is None
-    row = await db.totd_latest(1)
+    assert await sqlite_db.get_meta("doomed") is None
+    row = await sqlite_db.totd_latest(1)
     assert row is not None and row.slug == "kanban", "the claim must not be rolled back with the other transaction"
 
 
-async def test_the_read_connection_refuses_every_write(db: Database):
+async def test_the_read_connection_refuses_every_write(sqlite_db: Database):
     for sql in (
         "INSERT INTO meta (key, value) VALUES ('k', 'v')",
         "UPDATE meta SET value = 'v'",
         "DELETE FROM meta",
     ):
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
-            await db._reader.execute(sql)
+            await sqlite_db._reader.execute(sql)
 
 
 def test_no_write_statement_runs_on_the_read_connection():
@@ -220,28 +228,28 @@ async def test_a_folder_as_database_path_gives_a_clear_error(tmp_path: Path):
         await Database.open(tmp_path)
 
 
-async def test_reads_do_not_wait_for_another_process_lock(db: Database, glossary_dir: Path):
-    await GlossaryService.load(db, glossary_dir)
-    other = sqlite3.connect(db.path, isolation_level=None)
+async def test_reads_do_not_wait_for_another_process_lock(sqlite_db: Database, glossary_dir: Path):
+    await GlossaryService.load(sqlite_db, glossary_dir)
+    other = sqlite3.connect(sqlite_db.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
         loop = asyncio.get_running_loop()
         started = loop.time()
-        assert len(await db.load_terms()) > 0
+        assert len(await sqlite_db.load_terms()) > 0
         assert loop.time() - started < 1.0
         with pytest.raises(sqlite3.OperationalError, match="locked"):
-            await db.record_usage({"backlog": 1}, {})
+            await sqlite_db.record_usage({"backlog": 1}, {})
     finally:
         other.execute("ROLLBACK")
         other.close()
 
 
-async def test_statistics_that_cannot_be_written_are_kept_for_the_next_flush(db: Database, glossary_dir: Path):
-    service, _ = await GlossaryService.load(db, glossary_dir)
+async def test_statistics_that_cannot_be_written_are_kept_for_the_next_flush(sqlite_db: Database, glossary_dir: Path):
+    service, _ = await GlossaryService.load(sqlite_db, glossary_dir)
     for _ in range(3):
         service.record("eoq", service.resolve("eoq"))
     service.record("flux capacitor", service.resolve("flux capacitor"))
-    other = sqlite3.connect(db.path, isolation_level=None)
+    other = sqlite3.connect(sqlite_db.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
         assert await service.flush_stats() == 0
@@ -251,8 +259,8 @@ async def test_statistics_that_cannot_be_written_are_kept_for_the_next_flush(db:
         other.close()
     assert service.pending_stats == 5
     assert await service.flush_stats() == 5
-    assert await db.lookup_counts() == (4, 1)
-    assert await db.top_misses(5) == [("flux capacitor", 1)]
+    assert await sqlite_db.lookup_counts() == (4, 1)
+    assert await sqlite_db.top_misses(5) == [("flux capacitor", 1)]
 
 
 async def test_a_healthy_database_passes_integrity_check_with_a_plain_ok(tmp_path: Path):

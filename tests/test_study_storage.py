@@ -9,13 +9,21 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
+import asyncpg
 import pytest
 
 from bot.core.quiz import Question, QuizMode
 from bot.core.review import CardState, Grade, Reviewer, StudySettings
 from bot.db import Database
 from bot.db.database import migrations
+from bot.db.repositories import Storage
 from bot.services.glossary import GlossaryService
+
+
+@pytest.fixture
+def db(storage: Storage) -> Storage:
+    """Every test here that takes `db` runs against SQLite and against PostgreSQL."""
+    return storage
 
 NOW = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 DAY = date(2026, 5, 10)
@@ -85,7 +93,7 @@ async def test_settings_default_roundtrip_and_constraints(db: Database):
     await db.study_save_settings(ALICE, mine, NOW)
     assert await db.study_settings(ALICE) == mine
     assert await db.study_settings(BOB) == StudySettings()
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.CheckViolationError)):
         await db.study_save_settings(ALICE, StudySettings(None, 0.5, 10, 100), NOW)
     assert await db.study_server_zone(None) is None
     assert await db.study_server_zone(GUILD) is None
@@ -99,6 +107,10 @@ async def test_cards_are_added_once_and_removed(service: GlossaryService):
     assert await db.study_cards(BOB) == []
     assert await db.study_remove_cards(ALICE, ["kanban", "nope"]) == 1
     assert [c.slug for c in await db.study_cards(ALICE)] == ["backlog", "kaizen"]
+    first = (await db.study_cards(ALICE))[0]
+    assert await db.study_card(first.card_id) == first
+    assert first.due is None and first.reps == 0
+    assert await db.study_card(first.card_id + 1000) is None
 
 
 async def review(db: Database, slug: str, grade: Grade, now: datetime, user: int = ALICE) -> bool:

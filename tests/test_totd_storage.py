@@ -8,12 +8,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
+import asyncpg
 import pytest
 
 from bot.core.glossary import Term
 from bot.core.schedule import CycleState, Pick, PostStatus, ServerSchedule
 from bot.db import Database
 from bot.db.database import migrations
+from bot.db.repositories import Storage
+
+
+@pytest.fixture
+def db(storage: Storage) -> Storage:
+    """Every test here that takes `db` runs against SQLite and against PostgreSQL."""
+    return storage
 
 NOW = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)
 DAY = date(2026, 11, 25)
@@ -228,5 +236,5 @@ async def test_migrating_a_version_1_database_with_data_loses_nothing(tmp_path: 
 @pytest.mark.parametrize("status", ["bogus", "POSTED"])
 async def test_the_status_column_only_takes_known_values(db: Database, status: str):
     await db.totd_begin(1, DAY, Pick("kanban", 0), 101, NOW)
-    with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint"):
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.CheckViolationError), match="(?i)check constraint"):
         await db.totd_mark_retry(1, DAY, SimpleNamespace(value=status), NOW, "x", NOW)  # type: ignore[arg-type]

@@ -50,6 +50,11 @@ class Store:
                 raise
             await self._writer.execute("COMMIT")
 
+    @asynccontextmanager
+    async def hold(self, name: str) -> AsyncIterator[bool]:
+        """Hold a claim across processes: always granted, as one SQLite file serves one bot process."""
+        yield True
+
     async def _write(self, sql: str, params: Sequence[object] = ()) -> Written:
         """Run one write statement on its own, never inside another task's transaction."""
         async with self._tx_lock, self._writer.execute(sql, params) as cursor:

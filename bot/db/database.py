@@ -17,6 +17,7 @@ from bot.core.glossary import Term
 from bot.core.timezones import Clock, utc_now
 from bot.db._store import stamp
 from bot.db.community import CommunityQueries
+from bot.db.errors import DatabaseError
 from bot.db.quiz import QuizQueries
 from bot.db.repositories import SearchHit
 from bot.db.totd import TotdQueries
@@ -24,10 +25,6 @@ from bot.db.totd import TotdQueries
 log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-class DatabaseError(RuntimeError):
-    """The database file cannot be opened or used; the message says what to do."""
 
 
 def migrations() -> list[tuple[int, str]]:

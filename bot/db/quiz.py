@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -14,6 +15,12 @@ from bot.db.study import StudyQueries
 
 class QuizQueries(StudyQueries):
     """One answer per member and one close per question, each guarded by the database."""
+
+    @asynccontextmanager
+    async def quiz_hold(self, question_id: int) -> AsyncIterator[bool]:
+        """Hold the closing of a question across processes; yields False while another process holds it."""
+        async with self.hold(f"quiz:{question_id}") as held:
+            yield held
 
     async def quiz_create(
         self,

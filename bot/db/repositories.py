@@ -1,13 +1,15 @@
 """The storage interfaces the services depend on, one per feature.
 
-SQLite implements all of them (`bot.db.Database`); a second backend implements the same protocols,
-so services and extensions never know which one is in use. The contract is the docstring of each
-method; `tests/test_repositories.py` checks the SQLite class against every protocol.
+SQLite (`bot.db.Database`) and PostgreSQL (`bot.db.postgres.PostgresDatabase`) implement all of them,
+so services and extensions never know which one is in use (`Storage`, opened by `bot.db.storage`).
+The contract is the docstring of each method; `tests/test_repositories.py` checks both classes
+against every protocol, and the storage tests run against both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -92,6 +94,10 @@ class GlossaryRepository(Protocol):
 
 class TotdRepository(Protocol):
     """Term-of-the-day settings and the once-per-local-date post records."""
+
+    def totd_hold(self, guild_id: int) -> AbstractAsyncContextManager[bool]:
+        """Hold a server's term-of-the-day work across processes; yields False while another process holds it."""
+        ...
 
     async def totd_settings(self, guild_id: int) -> ServerSchedule | None:
         """Return a server's term-of-the-day settings, enabled or not."""
@@ -228,6 +234,10 @@ class StudyRepository(Protocol):
 
 class QuizRepository(Protocol):
     """Quiz questions and answers."""
+
+    def quiz_hold(self, question_id: int) -> AbstractAsyncContextManager[bool]:
+        """Hold the closing of a question across processes; yields False while another process holds it."""
+        ...
 
     async def quiz_create(
         self,
@@ -382,4 +392,16 @@ class CommunityRepository(Protocol):
 
     async def server_gaps(self, guild_id: int | None, since: datetime | None, limit: int) -> list[Gap]:
         """Return the most frequent misses (in one server, or all), counted since an instant."""
+        ...
+
+
+class Storage(GlossaryRepository, TotdRepository, StudyRepository, QuizRepository, CommunityRepository, Protocol):
+    """A whole storage backend: every repository, plus its schema version and closing."""
+
+    async def version(self) -> int:
+        """Return the schema version."""
+        ...
+
+    async def close(self) -> None:
+        """Release every connection."""
         ...

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -12,6 +13,12 @@ from bot.db._store import Store, moment, stamp
 
 class TotdQueries(Store):
     """Queries of the term of the day; instants come from the caller (the bot's injectable clock)."""
+
+    @asynccontextmanager
+    async def totd_hold(self, guild_id: int) -> AsyncIterator[bool]:
+        """Hold a server's term-of-the-day work across processes; yields False while another process holds it."""
+        async with self.hold(f"totd:{guild_id}") as held:
+            yield held
 
     async def totd_settings(self, guild_id: int) -> ServerSchedule | None:
         """Return a server's term-of-the-day settings, enabled or not."""

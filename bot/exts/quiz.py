@@ -370,9 +370,12 @@ class Quiz(commands.Cog):
             closings = await self.bot.quiz.overdue()
             progressed = False
             for closing in closings:
-                if await self._reveal(closing) and await self.bot.quiz.mark_closed(closing.asked.id):
-                    closed += 1
-                    progressed = True
+                async with self.bot.quiz.closing(closing.asked.id) as mine:
+                    if not mine:  # another process reveals it (or did)
+                        continue
+                    if await self._reveal(closing) and await self.bot.quiz.mark_closed(closing.asked.id):
+                        closed += 1
+                        progressed = True
             if len(closings) < CLOSE_BATCH or not progressed:
                 return closed
 

@@ -173,7 +173,7 @@ class TermOfTheDay(commands.Cog):
     def __init__(self, bot: TermiBot) -> None:
         self.bot = bot
         self.delivery = DiscordDelivery(bot, RateLimiter(REQUESTS_PER_SECOND))
-        self.scheduler = TotdScheduler(bot.db, bot.glossary, self.delivery, bot.clock)
+        self.scheduler = TotdScheduler(bot.db, bot.glossary, self.delivery, bot.clock, owns=bot.settings.owns_guild)
         self.zones = ZoneDirectory(())
 
     async def cog_load(self) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -157,6 +159,13 @@ class QuizService:
             winners = [user_id for user_id, choice in answers if choice == asked.question.answer]
             closings.append(Closing(asked, result, winners))
         return closings
+
+    @asynccontextmanager
+    async def closing(self, question_id: int) -> AsyncIterator[bool]:
+        """Hold a question's close across processes; yield False if another process has it or it closed."""
+        async with self._db.quiz_hold(question_id) as held:
+            asked = await self._db.quiz_get(question_id) if held else None
+            yield asked is not None and asked.closed_at is None
 
     def may_retry(self, asked: AskedQuestion) -> bool:
         """Whether a tally Discord refused to show is worth another try (not after a day)."""

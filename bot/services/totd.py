@@ -1,13 +1,12 @@
 """The term-of-the-day runtime: one loop for every server, exactly-once bookkeeping and retries.
 
-The rules live in `bot.core.schedule`; this module applies them. Discord sits behind the small
-`Delivery` protocol (`bot.exts._totd_delivery` implements it with discord.py; tests and the
-benchmark pass fakes), so nothing here imports discord.
+The rules live in `bot.core.schedule`; this module applies them. Discord sits behind the small `Delivery` protocol
+(`bot.exts._totd_delivery` implements it with discord.py; tests and the benchmark pass fakes): no discord import here.
 
-Exactly once per server and local date: before a message is sent, the intent is recorded as the
-date's row with status 'sending' (the table's primary key is (guild_id, local_date)). A 'sending'
-row whose outcome is unknown (crash, timeout, 5xx) is reconciled before anything is resent: the
-channel's recent messages are searched for the bot's post carrying that date's footer marker.
+Exactly once per server and local date, across processes: under a database hold no other process can take, the intent
+is recorded as the date's 'sending' row (primary key (guild_id, local_date)) before the message is sent. A 'sending'
+row whose outcome is unknown (crash, timeout, 5xx) is reconciled before anything is resent: the channel's recent
+messages are searched for the bot's post carrying that date's footer marker.
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ from bot.core.timezones import Clock, local_date
 from bot.db.repositories import TotdRepository
 from bot.services.glossary import GlossaryService
 from bot.services.periodic import Periodic
-from bot.services.totd_outcomes import Delivery, Outcome, OutcomeKind, RoundReport, Status
+from bot.services.totd_outcomes import Delivery, Outcome, OutcomeKind, RoundReport, Status, missed_reason
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -50,6 +49,7 @@ CONCURRENCY = 16  # servers being posted to at once
 CALL_TIMEOUT = 60.0  # one Discord call (discord.py's own retries included) for one server
 PAGE = 50  # servers read and decided per step, so a round never blocks the event loop for long
 REQUESTS_PER_SECOND = 25.0  # half of Discord's global 50/s, leaving room for commands
+HELD_RETRY = 3.0  # seconds until a server another process was posting to is looked at again
 
 
 class TotdScheduler:
@@ -65,6 +65,7 @@ class TotdScheduler:
         concurrency: int = CONCURRENCY,
         call_timeout: float = CALL_TIMEOUT,
         tick: float = TICK,
+        owns: Callable[[int], bool] = lambda _: True,
     ) -> None:
         self._db = db
         self._glossary = glossary
@@ -73,6 +74,7 @@ class TotdScheduler:
         self._slots = asyncio.Semaphore(concurrency)
         self._call_timeout = call_timeout
         self._tick = tick
+        self._owns = owns  # the servers on this process's shards; the hold in _act keeps other processes out
         self._locks: dict[int, asyncio.Lock] = {}
         self._inflight: dict[int, asyncio.Task[None]] = {}
         self._loop: Periodic | None = None
@@ -119,8 +121,7 @@ class TotdScheduler:
             self._reported = True
         if report.next_wake is None:
             return self._tick
-        # A little slack so the wall clock has reached the instant when we look again.
-        until = (report.next_wake - self._clock()).total_seconds() + 0.05
+        until = (report.next_wake - self._clock()).total_seconds() + 0.05  # slack: the clock has reached it by then
         return min(self._tick, max(0.5, until))
 
     async def run_round(self) -> RoundReport:
@@ -131,7 +132,7 @@ class TotdScheduler:
         after = 0
         while True:
             page = await self._db.totd_schedules(after, PAGE)
-            for schedule, latest in page:
+            for schedule, latest in (entry for entry in page if self._owns(entry[0].guild_id)):
                 servers += 1
                 if schedule.guild_id in self._inflight:
                     continue
@@ -159,6 +160,8 @@ class TotdScheduler:
                 log.exception("Term of the day failed for guild %s", guild_id)
             else:
                 log.debug("Term of the day for guild %s: %s", guild_id, outcome)
+                if outcome.kind is OutcomeKind.BUSY:  # another process holds it: see soon how it ended
+                    asyncio.get_running_loop().call_later(HELD_RETRY, self.wake)
 
     # -- one server -----------------------------------------------------------------------
 
@@ -170,7 +173,9 @@ class TotdScheduler:
         return await self._act(guild_id, manual=True)
 
     async def _act(self, guild_id: int, *, manual: bool) -> Outcome:
-        async with self._lock(guild_id):
+        async with self._lock(guild_id), self._db.totd_hold(guild_id) as held:
+            if not held:
+                return Outcome(OutcomeKind.BUSY)
             outcome = Outcome(OutcomeKind.NOTHING)
             for _ in range(4):  # closing an earlier day can make today's post due at once
                 now = self._clock()
@@ -188,7 +193,7 @@ class TotdScheduler:
                     assert latest is not None
                     return Outcome(OutcomeKind.ALREADY, day, channel_id=latest.channel_id, message_id=latest.message_id)
                 if decision.action is Action.MISS:
-                    reason = _missed_reason(decision.reason, latest, schedule)
+                    reason = missed_reason(decision.reason, latest, schedule)
                     await self._db.totd_mark_missed(guild_id, day, reason, now)
                     log.info("Term of the day for guild %s on %s missed: %s", guild_id, day, decision.reason)
                     outcome = Outcome(OutcomeKind.MISSED, day, decision.reason)
@@ -250,8 +255,7 @@ class TotdScheduler:
         else:
             retry_at = now + retry_delay(attempts)
             kind = OutcomeKind.RETRYING
-        # After a 5xx, a timeout or a dropped connection the message may exist: stay 'sending'
-        # so the next attempt looks in the channel first.
+        # After a 5xx, a timeout or a dropped connection the message may exist: stay 'sending' (look first next time).
         status = PostStatus.SENDING if exc.kind is FailureKind.UNCERTAIN else PostStatus.FAILED
         await self._db.totd_mark_retry(schedule.guild_id, day, status, retry_at, str(exc), now)
         log.warning(
@@ -402,7 +406,9 @@ class TotdScheduler:
 
         The skipped term is not lost: it goes to the end of the current cycle.
         """
-        async with self._lock(guild_id):
+        async with self._lock(guild_id), self._db.totd_hold(guild_id) as held:
+            if not held:
+                return Outcome(OutcomeKind.BUSY)
             now = self._clock()
             schedule = await self._db.totd_settings(guild_id)
             if schedule is None:
@@ -441,10 +447,3 @@ class TotdScheduler:
             await self._db.totd_skip(guild_id, today, current, replacement, now)
             return await self._post(schedule, today, row, now, replacement)
 
-
-def _missed_reason(reason: str, latest: PostRecord | None, schedule: ServerSchedule) -> str:
-    if latest is not None and latest.status is PostStatus.FAILED and latest.last_error:
-        return f"{reason} Last error: {latest.last_error}"
-    if schedule.problem:
-        return f"{reason} Problem: {schedule.problem}"
-    return reason

@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.core.glossary import Term
-from bot.core.schedule import PostRecord, ServerSchedule
+from bot.core.schedule import PostRecord, PostStatus, ServerSchedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +102,12 @@ class RateLimiter:
         self._next = slot + self._interval
         if slot > now:
             await asyncio.sleep(slot - now)
+
+
+def missed_reason(reason: str, latest: PostRecord | None, schedule: ServerSchedule) -> str:
+    """Say why a day was missed, with the last error or the server's problem when there is one."""
+    if latest is not None and latest.status is PostStatus.FAILED and latest.last_error:
+        return f"{reason} Last error: {latest.last_error}"
+    if schedule.problem:
+        return f"{reason} Problem: {schedule.problem}"
+    return reason

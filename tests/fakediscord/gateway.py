@@ -179,6 +179,8 @@ class Gateway:
                 "geo_ordered_rtc_regions": ["local"],
                 "_trace": ['["fake-discord-gateway",{"micros":1}]'],
             }
+            if "shard" in data:  # Discord names the shard a sharded session runs
+                ready["shard"] = data["shard"]
             await self._dispatch_now(conn, session, "READY", ready)
             if intents & GUILDS_INTENT:
                 await self._dispatch_now(conn, session, "GUILD_CREATE", fake.guild.payload())

@@ -158,6 +158,32 @@ class Failure:
         return len(self.hits) >= self.times
 
 
+@dataclass(eq=False)
+class Hold:
+    """Hold the next request to a route until released: before Discord acts on it, or after (no answer yet)."""
+
+    route: str
+    after: bool
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    request: RecordedRequest | None = None
+    discarded: bool = False
+
+    def release(self) -> None:
+        """Let the held request go on (its client may be gone by then)."""
+        self.released.set()
+
+    def discard(self) -> None:
+        """End a request held before it took effect without acting on it (it never reached Discord)."""
+        self.discarded = True
+        self.released.set()
+
+    async def _wait(self, recorded: RecordedRequest) -> None:
+        self.request = recorded
+        self.arrived.set()
+        await self.released.wait()
+
+
 @dataclass(frozen=True)
 class _Route:
     method: str
@@ -228,6 +254,7 @@ class FakeDiscord:
         self.requests: list[RecordedRequest] = []
         self.problems: list[str] = []
         self.failures: list[Failure] = []
+        self.holds: list[Hold] = []
         self.commands: dict[int | None, dict[str, dict[str, Any]]] = {}  # scope (guild id or None) -> name -> cmd
         self.messages: dict[int, FakeMessage] = {}
         self.dm_channels: dict[int, FakeUser] = {}
@@ -268,6 +295,8 @@ class FakeDiscord:
 
     async def stop(self) -> None:
         """Close connections and stop listening."""
+        for held in self.holds:
+            held.release()
         await self.gateway.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -374,6 +403,19 @@ class FakeDiscord:
         failure = Failure(route, status, times, retry_after, body, match)
         self.failures.append(failure)
         return failure
+
+    def hold(self, route: str, *, after: bool = False) -> Hold:
+        """Hold the next request to `route` until `release()`: before it takes effect, or after (unanswered)."""
+        held = Hold(route, after)
+        self.holds.append(held)
+        return held
+
+    def _take_hold(self, recorded: RecordedRequest, *, after: bool) -> Hold | None:
+        for held in self.holds:
+            if held.after is after and held.request is None and _route_matches(held.route, recorded.route):
+                held.request = recorded
+                return held
+        return None
 
     # -- sending events to the bot ----------------------------------------------------
 
@@ -914,12 +956,19 @@ class FakeDiscord:
         handle = self._by_token.get(token) if token else None
         if handle is not None:
             handle.requests.append(recorded)
+        if (before := self._take_hold(recorded, after=False)) is not None:
+            await before._wait(recorded)
+            if before.discarded:
+                recorded.status, recorded.injected = 503, True
+                return _json(503, {"message": "discarded by the test", "code": 0})
         status, payload, headers = self._answer(route, recorded)
         if status == 0:
             try:
                 status, payload = await route.handler(recorded)
             except HTTPError as exc:
                 status, payload = exc.status, exc.body
+        if (after := self._take_hold(recorded, after=True)) is not None:
+            await after._wait(recorded)
         recorded.status, recorded.response = status, payload
         self.touch()
         if status == 204 or payload is None:
