@@ -1,4 +1,4 @@
-"""Server terms in SQLite: an overlay that reloads never touch, decisions applied once, gaps per server."""
+"""Server terms in SQLite and PostgreSQL: an overlay that reloads never touch, decisions applied once, gaps per server."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from bot.core.overlay import ServerTerm
 from bot.core.suggestions import Draft, State, SuggestionError
-from bot.db import Database
-from bot.db.community import DuplicateKeyError
+from bot.db.errors import DuplicateKeyError
+from bot.db.repositories import Storage
 from bot.services.community import CommunityService
 from bot.services.glossary import GlossaryService
 from tests.clock import FakeClock
@@ -25,12 +25,18 @@ FIX = Draft("Backlog", DEFINITION.replace("supplier", "planner"), "Demand Manage
 
 
 @pytest.fixture
+def db(storage: Storage) -> Storage:
+    """Every test here runs against SQLite and against PostgreSQL."""
+    return storage
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(NOW)
 
 
 @pytest.fixture
-def community(db: Database, service: GlossaryService, clock: FakeClock) -> CommunityService:
+def community(db: Storage, service: GlossaryService, clock: FakeClock) -> CommunityService:
     return CommunityService(db, service, clock)
 
 
@@ -41,7 +47,7 @@ async def approved(community: CommunityService, draft: Draft, guild: int = GUILD
     return server_term
 
 
-async def reload(db: Database, source: Path, clock: FakeClock) -> tuple[GlossaryService, CommunityService]:
+async def reload(db: Storage, source: Path, clock: FakeClock) -> tuple[GlossaryService, CommunityService]:
     service, _ = await GlossaryService.load(db, source)
     community = CommunityService(db, service, clock)
     await community.load()
@@ -49,7 +55,7 @@ async def reload(db: Database, source: Path, clock: FakeClock) -> tuple[Glossary
 
 
 async def test_reloading_the_bundled_glossary_keeps_the_overlay(
-    db: Database, community: CommunityService, glossary_dir: Path, clock: FakeClock
+    db: Storage, community: CommunityService, glossary_dir: Path, clock: FakeClock
 ):
     await approved(community, VMI)
     changed = {**FIXTURE_GLOSSARY}
@@ -63,7 +69,7 @@ async def test_reloading_the_bundled_glossary_keeps_the_overlay(
 
 
 async def test_a_bundled_update_under_an_override_is_listed(
-    db: Database, community: CommunityService, glossary_dir: Path, clock: FakeClock
+    db: Storage, community: CommunityService, glossary_dir: Path, clock: FakeClock
 ):
     await approved(community, FIX)
     assert community.changed_overrides(GUILD) == []
@@ -77,7 +83,7 @@ async def test_a_bundled_update_under_an_override_is_listed(
     assert "regardless of" in service.get("backlog", OTHER).definition  # type: ignore[union-attr]
 
 
-async def test_concurrent_approvals_apply_once(db: Database, community: CommunityService):
+async def test_concurrent_approvals_apply_once(db: Storage, community: CommunityService):
     submitted = await community.submit(GUILD, MEMBER, VMI)
     results = await asyncio.gather(
         community.approve(submitted.suggestion.id, GUILD, MOD),
@@ -92,7 +98,7 @@ async def test_concurrent_approvals_apply_once(db: Database, community: Communit
     assert len(await db.server_terms(GUILD)) == (1 if record.state is State.APPROVED else 0)
 
 
-async def test_the_database_refuses_a_second_owner_of_a_name(db: Database, community: CommunityService):
+async def test_the_database_refuses_a_second_owner_of_a_name(db: Storage, community: CommunityService):
     first = await approved(community, VMI)
     other = await db.suggestion_create(GUILD, MEMBER, Draft("Supplier stock", DEFINITION, "Lean"), State.OPEN, NOW)
     clash = ServerTerm(GUILD, first.term.__class__("supplier-stock", "Supplier stock", "Lean", DEFINITION), False, 1, 2, NOW)
@@ -102,7 +108,7 @@ async def test_the_database_refuses_a_second_owner_of_a_name(db: Database, commu
     assert still is not None and still.state is State.OPEN  # the whole transaction rolled back
 
 
-async def test_forget_keeps_terms_but_drops_the_name(db: Database, community: CommunityService, service: GlossaryService):
+async def test_forget_keeps_terms_but_drops_the_name(db: Storage, community: CommunityService, service: GlossaryService):
     await approved(community, VMI)
     draft = await db.suggestion_create(GUILD, MEMBER, Draft("Other", DEFINITION, "Lean"), State.DRAFT, NOW)
     assert await community.forget(MEMBER) >= 3
@@ -120,7 +126,7 @@ async def test_removing_a_server_term_is_one_call(community: CommunityService, s
 
 
 async def test_gaps_count_misses_per_server_and_period(
-    db: Database, community: CommunityService, service: GlossaryService, clock: FakeClock
+    db: Storage, community: CommunityService, service: GlossaryService, clock: FakeClock
 ):
     service.server_misses.clock = clock
     for guild, query, times in ((GUILD, "drop shipping", 3), (GUILD, "cross docking", 1), (OTHER, "drop shipping", 5)):
@@ -138,7 +144,7 @@ async def test_gaps_count_misses_per_server_and_period(
 
 
 async def test_quizzes_ask_about_server_terms_in_that_server_only(
-    db: Database, community: CommunityService, service: GlossaryService, clock: FakeClock
+    db: Storage, community: CommunityService, service: GlossaryService, clock: FakeClock
 ):
     import random
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.glossary import Term
 from bot.core.overlay import ServerTerm
-from bot.core.suggestions import Draft, State, Suggestion, SuggestionError
+from bot.core.suggestions import Draft, State, Suggestion
 from bot.db._store import Store, moment, stamp
+from bot.db.errors import APPROVAL_CLASH, DuplicateKeyError, import_clash
 from bot.db.repositories import Gap, ReviewSetup
+
+__all__ = ["CommunityQueries", "DuplicateKeyError"]
 
 _SUGGESTION_COLUMNS = (
     "id, guild_id, user_id, target_slug, name, definition, aliases, example, module, state, created_at, "
@@ -22,10 +25,6 @@ _TERM_COLUMNS = (
     "guild_id, slug, name, module, definition, example, aliases, related, overrides, base_hash, credit_user_id, "
     "suggestion_id, approved_by, approved_at"
 )
-
-
-class DuplicateKeyError(SuggestionError):
-    """Another of the server's terms already owns one of the names or aliases."""
 
 
 class CommunityQueries(Store):
@@ -156,10 +155,7 @@ class CommunityQueries(Store):
                     [(server_term.guild_id, key, term.slug) for key in keys],
                 )
         except sqlite3.IntegrityError as exc:
-            raise DuplicateKeyError(
-                "Another of this server's terms already uses one of these names or aliases; nothing changed. "
-                "Edit the suggestion, or remove the other term first."
-            ) from exc
+            raise DuplicateKeyError(APPROVAL_CLASH) from exc
         return True
 
     async def server_terms_import(self, guild_id: int, terms: Sequence[tuple[ServerTerm, Sequence[str]]]) -> None:
@@ -176,9 +172,7 @@ class CommunityQueries(Store):
                         [(guild_id, key, server_term.term.slug) for key in keys],
                     )
         except sqlite3.IntegrityError as exc:
-            raise DuplicateKeyError(
-                f"two of the server's terms would share a name or alias ({exc}); nothing was imported"
-            ) from exc
+            raise DuplicateKeyError(import_clash(exc)) from exc
 
     async def suggestions_unnotified(self, user_id: int) -> list[Suggestion]:
         """Return a member's decided suggestions whose outcome has not reached them yet."""
@@ -235,7 +229,7 @@ class CommunityQueries(Store):
 
     async def record_server_misses(self, rows: Sequence[tuple[int, str, str, int]], now: datetime) -> None:
         """Add miss counts per (server, query key, shown query, count) to today's row."""
-        day, at = now.date().isoformat(), stamp(now)
+        day, at = now.astimezone(UTC).date().isoformat(), stamp(now)
         await self._executemany(
             "INSERT INTO server_misses (guild_id, query_key, day, query, count, last_seen) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (guild_id, query_key, day) DO UPDATE SET count = count + excluded.count, "
@@ -252,7 +246,7 @@ class CommunityQueries(Store):
             params.append(guild_id)
         if since is not None:
             clauses.append("day >= ?")
-            params.append(since.date().isoformat())
+            params.append(since.astimezone(UTC).date().isoformat())
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         async with self._reader.execute(
             f"SELECT query_key, max(query), sum(count), min(day), max(last_seen) FROM server_misses {where} "

@@ -6,6 +6,7 @@ from types import TracebackType
 
 from bot.core.timezones import Clock, utc_now
 from bot.db.postgres._connect import PoolLimits, create_pool, migrate, redacted
+from bot.db.postgres.community import CommunityQueries
 from bot.db.postgres.glossary import GlossaryQueries
 from bot.db.postgres.quiz import QuizQueries
 from bot.db.postgres.totd import TotdQueries
@@ -13,7 +14,7 @@ from bot.db.postgres.totd import TotdQueries
 __all__ = ["PoolLimits", "PostgresDatabase", "redacted"]
 
 
-class PostgresDatabase(GlossaryQueries, TotdQueries, QuizQueries):
+class PostgresDatabase(GlossaryQueries, TotdQueries, QuizQueries, CommunityQueries):
     """The bot's PostgreSQL database, opened with `open` and closed with `close`; queries by feature live in mixins."""
 
     @classmethod
