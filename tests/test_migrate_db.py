@@ -10,13 +10,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import asyncpg
+import pytest
 
+from bot.core.glossary import Term
+from bot.core.overlay import ServerTerm
 from bot.core.quiz import Question, QuizMode
 from bot.core.review import CardState, StudySettings
 from bot.core.schedule import Pick, PostStatus, ServerSchedule
+from bot.core.suggestions import Draft, State
 from bot.db import Database
+from bot.db.errors import DuplicateKeyError
 from bot.db.postgres import PostgresDatabase
-from bot.db.repositories import Storage
+from bot.db.repositories import ReviewSetup, Storage
 from bot.services.glossary import GlossaryService
 from tests.pgserver import PASSWORD, PgServer, empty_database
 from tests.test_cli import run
@@ -28,7 +33,7 @@ QUESTION = Question("kanban", QuizMode.DEFINITION, ("kanban", "kaizen", "backlog
 
 
 async def populate(db: Storage, glossary_dir: Path) -> None:
-    """Some of everything the bot stores: glossary, statistics, term of the day, decks, reviews, quizzes."""
+    """Some of everything the bot stores: glossary, statistics, term of the day, decks, reviews, quizzes, community."""
     service, _ = await GlossaryService.load(db, glossary_dir)
     await db.record_usage({"kanban": 3, "backlog": 1}, {"flux capacitor": ("Flux capacitor", 2)})
     await db.set_meta("command_hash:1:global", "abc")
@@ -62,6 +67,25 @@ async def populate(db: Storage, glossary_dir: Path) -> None:
         await db.quiz_answer(asked, user, 0, True, 10 if public else 0, NOW, DAY)
         if public:
             await db.quiz_close(asked_id, NOW + timedelta(minutes=2))
+    await populate_community(db)
+
+
+async def populate_community(db: Storage) -> None:
+    """A review queue, suggestions in every state, a server term with its keys, misses over two days."""
+    await db.community_save_settings(ReviewSetup(GUILD, 71, 72), NOW)
+    await db.community_set_problem(GUILD, "the review channel was deleted", NOW)
+    vmi = Draft("Vendor managed inventory", "The supplier keeps the customer's stock.", "Lean", ("VMI", "VMI stock"))
+    opened = await db.suggestion_create(GUILD, ALICE, vmi, State.OPEN, NOW)
+    await db.suggestion_set_queue_message(opened.id, 71, 9100)
+    term = Term("vendor-managed-inventory", vmi.name, vmi.module, vmi.definition, aliases=vmi.aliases)
+    live = ServerTerm(GUILD, term, False, ALICE, BOB, NOW + timedelta(minutes=5), "", opened.id)
+    assert await db.suggestion_approve(opened.id, live, ["vendor managed inventory", "vmi", "vmi stock"])
+    await db.suggestion_create(GUILD, BOB, Draft("Kan", "A draft.", "Lean", target="kanban"), State.DRAFT, NOW)
+    rejected = await db.suggestion_create(GUILD, BOB, Draft("Muda", "Waste.", "Lean"), State.OPEN, NOW)
+    assert await db.suggestion_move(rejected.id, State.OPEN, State.REJECTED, NOW, actor=ALICE, reason="a duplicate")
+    await db.suggestion_set_notified([opened.id], True)
+    await db.record_server_misses([(GUILD, "drop shipping", "Drop shipping", 2)], NOW - timedelta(days=1))
+    await db.record_server_misses([(GUILD, "drop shipping", "drop shipping", 1), (8, "x dock", "X dock", 4)], NOW)
 
 
 async def snapshot(db: Storage) -> dict[str, object]:
@@ -85,6 +109,11 @@ async def snapshot(db: Storage) -> dict[str, object]:
         "questions": [await db.quiz_get(i) for i in (1, 2, 3)],
         "answers": [await db.quiz_answers(i) for i in (1, 2, 3)],
         "search": [h.slug for h in (await db.search("stock", limit=5))[0]],
+        "review": await db.community_settings(GUILD),
+        "suggestions": await db.suggestions_in(GUILD, list(State)),
+        "unnotified": (await db.suggestion_users_unnotified(), await db.suggestions_unnotified(BOB)),
+        "server_terms": await db.server_terms(),
+        "gaps": await db.server_gaps(None, None, 10),
     }
 
 
@@ -114,7 +143,8 @@ async def test_a_populated_sqlite_file_arrives_whole_in_postgresql(
     assert printed == {name: count for name, count in expected.items() if count} | {
         name: 0 for name, count in expected.items() if not count
     }
-    assert all(printed[name] > 0 for name in ("terms", "totd_posts", "study_cards", "quiz_answers", "lookups"))
+    community = ("suggestions", "server_terms", "server_term_keys", "server_misses", "community_settings")
+    assert all(printed[name] > 0 for name in ("terms", "totd_posts", "study_cards", "quiz_answers", "lookups", *community))
     async with await PostgresDatabase.open(target) as pg:
         assert await snapshot(pg) == before
         # Numbering carries on after the copied ids.
@@ -124,6 +154,12 @@ async def test_a_populated_sqlite_file_arrives_whole_in_postgresql(
         assert new_id == 4
         [row] = [r for r in await pg.totd_history(GUILD, 20) if r.local_date == DAY]
         assert (row.status, row.slug) == (PostStatus.SENDING, "kanban")
+        assert (await pg.suggestion_create(GUILD, BOB, Draft("Muri", "Overburden.", "Lean"), State.DRAFT, NOW)).id == 4
+        # The copied keys still guard the server's names: a second owner of "VMI" is refused.
+        clash = await pg.suggestion_create(GUILD, BOB, Draft("VMI", "Another.", "Lean"), State.OPEN, NOW)
+        other = ServerTerm(GUILD, Term("vmi", "VMI", "Lean", "Another."), False, BOB, ALICE, NOW)
+        with pytest.raises(DuplicateKeyError):
+            await pg.suggestion_approve(clash.id, other, ["vmi"])
 
     # A second run would overwrite what the bot now stores there: refused unless asked for.
     again = migrate(tmp_path, source, target)
@@ -140,13 +176,13 @@ async def test_tables_postgresql_lacks_are_refused_and_nothing_is_copied(tmp_pat
     source = tmp_path / "odd.db"
     await (await Database.open(source)).close()
     raw = sqlite3.connect(source)
-    raw.execute("CREATE TABLE server_terms (x INTEGER)")
+    raw.execute("CREATE TABLE glossary_votes (x INTEGER)")
     raw.execute("INSERT INTO meta (key, value) VALUES ('k', 'v')")
     raw.commit()
     raw.close()
     target = await empty_database(pg_server)
     done = migrate(tmp_path, source, target)
-    assert done.returncode == 2 and "server_terms" in done.stderr and "nothing was copied" in done.stderr
+    assert done.returncode == 2 and "glossary_votes" in done.stderr and "nothing was copied" in done.stderr
     conn = await asyncpg.connect(target)
     try:
         assert await conn.fetchval("SELECT count(*) FROM meta") == 0
