@@ -190,6 +190,24 @@ async def test_tables_postgresql_lacks_are_refused_and_nothing_is_copied(tmp_pat
         await conn.close()
 
 
+async def test_a_broken_json_value_stops_the_copy(tmp_path: Path, pg_server: PgServer):
+    source = tmp_path / "broken.db"
+    async with await Database.open(source) as lite:
+        await lite.suggestion_create(GUILD, ALICE, Draft("Muda", "Waste.", "Lean"), State.OPEN, NOW)
+    raw = sqlite3.connect(source)
+    raw.execute("UPDATE suggestions SET aliases = '[\"muda'")
+    raw.commit()
+    raw.close()
+    target = await empty_database(pg_server)
+    done = migrate(tmp_path, source, target)
+    assert done.returncode == 2 and "suggestions:" in done.stderr and "nothing was copied" in done.stderr
+    conn = await asyncpg.connect(target)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM suggestions") == 0
+    finally:
+        await conn.close()
+
+
 def test_a_wrong_source_is_explained(tmp_path: Path, pg_url: str):
     for source, message in (
         ("mysql://x/y", "--from must be sqlite:///"),

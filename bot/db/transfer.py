@@ -7,6 +7,7 @@ PostgreSQL column's type. Row counts are compared inside the transaction before 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ _CONVERT: dict[str, Callable[[Any], Any]] = {
     "integer": int,
     "double precision": float,
     "text": str,
+    "jsonb": lambda v: json.dumps(json.loads(v)),  # SQLite keeps JSON as text; a broken value stops the copy
 }
 
 
