@@ -178,3 +178,94 @@ async def test_quizzes_ask_about_server_terms_in_that_server_only(
             assert one == two
     await community.remove(GUILD, "vendor-managed-inventory")
     assert quiz.bank_for(GUILD).term("vendor-managed-inventory") is None
+
+
+# -- the repository itself, method by method, on both backends ---------------------------
+
+
+async def test_review_settings_are_saved_and_a_problem_is_cleared_by_saving(db: Storage):
+    from bot.db.repositories import ReviewSetup
+
+    assert await db.community_settings(GUILD) is None
+    await db.community_set_problem(GUILD, "gone", NOW)  # nothing set up yet: nothing to mark
+    assert await db.community_settings(GUILD) is None
+    await db.community_save_settings(ReviewSetup(GUILD, 5, 6), NOW)
+    await db.community_set_problem(GUILD, "the channel was deleted", NOW)
+    assert await db.community_settings(GUILD) == ReviewSetup(GUILD, 5, 6, "the channel was deleted")
+    await db.community_save_settings(ReviewSetup(GUILD, 7, None), NOW)
+    assert await db.community_settings(GUILD) == ReviewSetup(GUILD, 7, None, None)
+    assert await db.community_settings(OTHER) is None
+
+
+async def test_suggestions_move_once_count_submissions_and_wait_for_delivery(db: Storage):
+    from datetime import timedelta
+
+    opened = await db.suggestion_create(GUILD, MEMBER, VMI, State.OPEN, NOW)
+    draft = await db.suggestion_create(GUILD, MEMBER, FIX, State.DRAFT, NOW + timedelta(seconds=1))
+    assert await db.suggestion_count_since(GUILD, MEMBER, NOW) == 1  # a draft is not a submission
+    assert await db.suggestion_count_since(GUILD, MEMBER, NOW + timedelta(microseconds=1)) == 0
+    assert await db.suggestion_count_since(OTHER, MEMBER, NOW) == 0
+    await db.suggestion_set_queue_message(opened.id, 70, 9001)
+    edited = Draft("Backlog", "Orders received and not yet shipped.", "Demand Management", ("book",), "", "backlog")
+    assert await db.suggestion_move(draft.id, State.DRAFT, State.OPEN, NOW, draft=edited)
+    assert not await db.suggestion_move(draft.id, State.DRAFT, State.DISCARDED, NOW)
+    assert await db.suggestion_move(opened.id, State.OPEN, State.REJECTED, NOW, actor=MOD, reason="a duplicate")
+    got = await db.suggestion_get(opened.id)
+    moved = await db.suggestion_get(draft.id)
+    assert got is not None and moved is not None
+    assert (got.state, got.decided_by, got.decided_at, got.reason) == (State.REJECTED, MOD, NOW, "a duplicate")
+    assert (got.queue_channel_id, got.queue_message_id, got.draft, got.created_at) == (70, 9001, VMI, NOW)
+    assert (moved.state, moved.draft, moved.decided_at) == (State.OPEN, edited, None)
+    assert [s.id for s in await db.suggestions_in(GUILD, [State.OPEN, State.DRAFT])] == [draft.id]
+    assert await db.suggestion_users_unnotified() == {MEMBER}
+    assert [s.id for s in await db.suggestions_unnotified(MEMBER)] == [opened.id]
+    await db.suggestion_set_notified([], True)
+    await db.suggestion_set_notified([opened.id], True)
+    assert await db.suggestion_users_unnotified() == set() and await db.suggestions_unnotified(MEMBER) == []
+    await db.suggestion_set_notified([opened.id], False)
+    assert await db.suggestion_users_unnotified() == {MEMBER}
+    gone = await db.suggestion_create(GUILD, MEMBER, VMI, State.DISCARDED, NOW)
+    assert await db.community_forget(MEMBER) == 3  # the discarded one deleted, two made anonymous
+    assert await db.suggestion_get(gone.id) is None and await db.suggestion_users_unnotified() == set()
+    assert await db.community_forget(MEMBER) == 0
+
+
+async def test_an_import_lands_whole_or_not_at_all(db: Storage):
+    from bot.core.glossary import Term
+
+    def term(slug: str, name: str) -> ServerTerm:
+        text = Term(slug, name, "Lean", DEFINITION, aliases=("x",), related=("kanban",))
+        return ServerTerm(GUILD, text, True, None, MOD, NOW, "abc")
+
+    await db.server_terms_import(GUILD, [(term("muda", "Muda"), ["muda", "waste"]), (term("mura", "Mura"), ["mura"])])
+    await db.server_terms_import(GUILD, [(term("muda", "Muda again"), ["muda", "waste"])])  # replaces, keys freed first
+    before = await db.server_terms(GUILD)
+    assert [(t.term.slug, t.term.name) for t in before] == [("muda", "Muda again"), ("mura", "Mura")]
+    assert before[0] == term("muda", "Muda again") and await db.server_terms(OTHER) == []
+    with pytest.raises(DuplicateKeyError):
+        await db.server_terms_import(GUILD, [(term("muri", "Muri"), ["muri"]), (term("mu", "Mu"), ["muri"])])
+    with pytest.raises(DuplicateKeyError):
+        await db.server_terms_import(GUILD, [(term("muri", "Muri"), ["waste"])])
+    assert await db.server_terms() == before
+    assert await db.server_term_remove(GUILD, "muda") and not await db.server_term_remove(GUILD, "muda")
+    await db.server_terms_import(GUILD, [(term("muri", "Muri"), ["waste"])])  # the removed term's keys went with it
+    assert [t.term.slug for t in await db.server_terms(GUILD)] == ["mura", "muri"]
+
+
+async def test_misses_are_counted_per_server_and_utc_day(db: Storage):
+    from datetime import timedelta, timezone
+
+    late = datetime(2026, 12, 1, 23, 30, tzinfo=UTC).astimezone(timezone(timedelta(hours=2)))  # 2 December there
+    await db.record_server_misses([], late)
+    await db.record_server_misses([(GUILD, "muda", "Muda", 2), (OTHER, "muda", "muda", 1)], late)
+    await db.record_server_misses([(GUILD, "mura", "Mura", 1)], late + timedelta(minutes=50))
+    await db.record_server_misses([(GUILD, "muda", "muda", 1)], late + timedelta(hours=1))
+    gaps = await db.server_gaps(GUILD, None, 10)
+    assert [(g.key, g.query, g.count, g.first_day) for g in gaps] == [
+        ("muda", "muda", 3, "2026-12-01"),
+        ("mura", "Mura", 1, "2026-12-02"),
+    ]
+    assert gaps[0].last_seen == late + timedelta(hours=1)
+    since = datetime(2026, 12, 2, 0, 30, tzinfo=UTC)
+    assert [(g.key, g.count) for g in await db.server_gaps(GUILD, since, 10)] == [("muda", 1), ("mura", 1)]
+    assert [(g.key, g.count) for g in await db.server_gaps(None, None, 1)] == [("muda", 4)]

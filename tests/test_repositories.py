@@ -50,7 +50,13 @@ def test_each_backend_offers_the_cross_process_holds(backend: type, name: str):
     assert params == list(inspect.signature(protocol_hold).parameters)
 
 
-STORAGE_TESTS = ["test_database.py", "test_totd_storage.py", "test_study_storage.py", "test_claims.py"]
+STORAGE_TESTS = [
+    "test_database.py",
+    "test_totd_storage.py",
+    "test_study_storage.py",
+    "test_claims.py",
+    "test_community_storage.py",
+]
 
 
 def test_every_repository_method_is_exercised_by_the_tests_that_run_on_both_backends():
