@@ -80,11 +80,14 @@ from datetime import UTC, date, datetime, timedelta
 from bot.core.schedule import Pick
 from bot.db.postgres import PoolLimits, PostgresDatabase
 
+SLOT = 0.05
+
 async def main(url, name, start_at, rounds):
     db = await PostgresDatabase.open(url, limits=PoolLimits(max_size=8))
-    await asyncio.sleep(max(0.0, start_at - time.time()))
     won = []
     for n in range(rounds):
+        # Every round starts at the same instant in both processes, so one that got ahead cannot win them all.
+        await asyncio.sleep(max(0.0, start_at + n * SLOT - time.time()))
         day = date(2026, 11, 25) + timedelta(days=n)
         now = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)
         results = await asyncio.gather(*(db.totd_begin(1, day, Pick(name, 0), 100, now) for _ in range(8)))
