@@ -8,7 +8,7 @@ tests do), or the database at --url. Prints, for each backend:
 - the next review card (the queue query) p50/p99 with 200 learners x 500 cards;
 - a 10,000-server term-of-the-day round: SQLite in one process (its supported set-up), PostgreSQL in
   two processes that both see every server: decision pass time, posts per second, duplicates (must be 0),
-  then the same round under Discord's global limit (25/s per process, 50/s together) on 1,000 servers.
+  then the same round under the bot's term-of-the-day rate (25/s per process, or split by shard share) on 1,000 servers.
 
 Run: python benchmarks/backends.py [--url postgresql://...] [--servers 10000]
 """
@@ -221,8 +221,10 @@ async def bench(kind: str, tmp: Path, url: str | None, servers: int) -> None:
             await GlossaryService.load(db, glossary_dir)
             await set_up_servers(db, count)
             await db.close()
-            decided, total, posted, duplicates = round_across(address, glossary_dir, processes, rate, sharded)
-            limit = f"{rate:.0f}/s per process" if rate else "no rate limit, 20 ms per call"
+            # Sharded processes split the bot's term-of-the-day rate by their share of the shards, as the bot does.
+            share = rate / processes if rate and sharded else rate
+            decided, total, posted, duplicates = round_across(address, glossary_dir, processes, share, sharded)
+            limit = f"{share:.1f}/s per process" if share else "no rate limit, 20 ms per call"
             who = "disjoint shards" if sharded else "all see every server"
             print(
                 f"  term of the day, {count} servers, {processes} process(es) ({who}), {limit}:\n"
