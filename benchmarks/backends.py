@@ -8,7 +8,7 @@ tests do), or the database at --url. Prints, for each backend:
 - the next review card (the queue query) p50/p99 with 200 learners x 500 cards;
 - a 10,000-server term-of-the-day round: SQLite in one process (its supported set-up), PostgreSQL in
   two processes that both see every server: decision pass time, posts per second, duplicates (must be 0),
-  then the same round under Discord's global limit (25/s per process, 50/s together) on 1,000 servers.
+  then the same round under the bot's term-of-the-day rate (25/s per process, or split by shard share) on 1,000 servers.
 
 Run: python benchmarks/backends.py [--url postgresql://...] [--servers 10000]
 """
@@ -133,7 +133,7 @@ async def set_up_servers(db: Storage, servers: int) -> None:
         )
 
 
-async def worker(url: str, glossary_dir: str, start_at: float, rate: float | None) -> None:
+async def worker(url: str, glossary_dir: str, start_at: float, rate: float | None, shard: int, shards: int) -> None:
     """One bot process's round (run by the benchmark as a subprocess)."""
     db: Storage = (
         await PostgresDatabase.open(url, limits=PoolLimits(max_size=20))
@@ -142,7 +142,9 @@ async def worker(url: str, glossary_dir: str, start_at: float, rate: float | Non
     )
     glossary, _ = await GlossaryService.load(db, Path(glossary_dir))
     delivery = Delivery(0.02, rate)
-    scheduler = TotdScheduler(db, glossary, delivery, lambda: POST_AT + timedelta(minutes=1))
+    scheduler = TotdScheduler(
+        db, glossary, delivery, lambda: POST_AT + timedelta(minutes=1), owns=lambda guild: guild % shards == shard
+    )
     await asyncio.sleep(max(0.0, start_at - time.time()))
     started = time.perf_counter()
     report = await scheduler.run_round()
@@ -153,15 +155,22 @@ async def worker(url: str, glossary_dir: str, start_at: float, rate: float | Non
     print(json.dumps({"decided": decided, "total": total, "servers": report.servers, "sent": delivery.sent}))
 
 
-def round_across(url: str, glossary_dir: Path, processes: int, rate: float | None) -> tuple[float, float, int, int]:
+def round_across(
+    url: str, glossary_dir: Path, processes: int, rate: float | None, sharded: bool
+) -> tuple[float, float, int, int]:
     start_at = time.time() + 3.0
+    shards = processes if sharded else 1
+
+    def shard_of(n: int) -> list[str]:
+        return [str(n % shards), str(shards)]
+
     procs = [
         subprocess.Popen(
-            [sys.executable, __file__, "--worker", url, str(glossary_dir), str(start_at), str(rate or 0)],
+            [sys.executable, __file__, "--worker", url, str(glossary_dir), str(start_at), str(rate or 0), *shard_of(n)],
             stdout=subprocess.PIPE,
             text=True,
         )
-        for _ in range(processes)
+        for n in range(processes)
     ]
     results = [json.loads(proc.communicate(timeout=1800)[0]) for proc in procs]
     sent = [guild for result in results for guild in result["sent"]]
@@ -199,24 +208,35 @@ async def bench(kind: str, tmp: Path, url: str | None, servers: int) -> None:
         print(f"  next review card (queue query)      {await bench_review(db, terms)}")
     finally:
         await db.close()
-    processes = 2 if kind == "postgresql" else 1
-    for count, rate in ((servers, None), (min(servers, 1000), REQUESTS_PER_SECOND)):
-        db, address = await fresh(kind, tmp, url)
-        await GlossaryService.load(db, glossary_dir)
-        await set_up_servers(db, count)
-        await db.close()
-        decided, total, posted, duplicates = round_across(address, glossary_dir, processes, rate)
-        limit = f"{rate:.0f}/s per process" if rate else "no rate limit, 20 ms per call"
-        print(
-            f"  term of the day, {count} servers, {processes} process(es), {limit}: decision pass {decided:5.2f} s, "
-            f"round {total:6.1f} s, {posted / total:6.1f} posts/s, {posted} posted, {duplicates} duplicates"
-        )
+    # SQLite: one process, its supported set-up. PostgreSQL: two processes that both see every server
+    # (a rolling deploy, overlapping shard ranges), then two with disjoint shards (the normal case).
+    runs = (
+        [(1, False)]
+        if kind == "sqlite"
+        else [(2, False), (2, True)]
+    )
+    for processes, sharded in runs:
+        for count, rate in ((servers, None), (min(servers, 1000), REQUESTS_PER_SECOND)):
+            db, address = await fresh(kind, tmp, url)
+            await GlossaryService.load(db, glossary_dir)
+            await set_up_servers(db, count)
+            await db.close()
+            # Sharded processes split the bot's term-of-the-day rate by their share of the shards, as the bot does.
+            share = rate / processes if rate and sharded else rate
+            decided, total, posted, duplicates = round_across(address, glossary_dir, processes, share, sharded)
+            limit = f"{share:.1f}/s per process" if share else "no rate limit, 20 ms per call"
+            who = "disjoint shards" if sharded else "all see every server"
+            print(
+                f"  term of the day, {count} servers, {processes} process(es) ({who}), {limit}:\n"
+                f"      decision pass {decided:5.2f} s, round {total:6.1f} s, {posted / total:6.1f} posts/s, "
+                f"{posted} posted, {duplicates} duplicates"
+            )
 
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        url, glossary_dir, start_at, rate = sys.argv[2:6]
-        asyncio.run(worker(url, glossary_dir, float(start_at), float(rate) or None))
+        url, glossary_dir, start_at, rate, shard, shards = sys.argv[2:8]
+        asyncio.run(worker(url, glossary_dir, float(start_at), float(rate) or None, int(shard), int(shards)))
         return 0
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", help="a PostgreSQL server's admin database (default: start a throwaway one)")

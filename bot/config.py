@@ -62,6 +62,13 @@ class Settings:
         """Whether this process syncs slash commands: only the one running shard 0 does."""
         return self.shard_ids is None or 0 in self.shard_ids
 
+    @property
+    def shard_share(self) -> float:
+        """Return the share of the bot's shards this process runs, to split per-bot limits (Discord's global rate)."""
+        if self.shard_count is None or self.shard_ids is None:
+            return 1.0
+        return len(self.shard_ids) / self.shard_count
+
     def owns_guild(self, guild_id: int) -> bool:
         """Whether a server's events reach this process (Discord's rule: (id >> 22) % shard count)."""
         if self.shard_count is None or self.shard_ids is None:

@@ -150,12 +150,14 @@ def test_settings_choose_the_backend_and_the_shards():
     sharded = Settings.from_env({**base, "SHARD_COUNT": "4", "SHARD_IDS": "2, 3"})
     assert (sharded.shard_count, sharded.shard_ids, sharded.syncs_commands) == (4, (2, 3), False)
     assert sharded.owns_guild(2 << 22) and not sharded.owns_guild(1 << 22)
+    assert sharded.shard_share == 0.5  # this process sends at half of the bot's term-of-the-day rate
     first = Settings.from_env({**base, "SHARD_COUNT": "2", "SHARD_IDS": "0"})
     assert first.syncs_commands and first.owns_guild(0) and not first.owns_guild(1 << 22)
     every = Settings.from_env({**base, "SHARD_COUNT": "2"})
     assert every.shard_ids == (0, 1) and every.syncs_commands
     unsharded = Settings.from_env(base)
     assert unsharded.shard_count is None and unsharded.syncs_commands and unsharded.owns_guild(12345)
+    assert unsharded.shard_share == every.shard_share == 1.0
     for bad in (
         {"SHARD_COUNT": "0"},
         {"SHARD_COUNT": "two"},

@@ -21,6 +21,7 @@ from bot.core.schedule import (
     cycle_order,
 )
 from bot.db import Database
+from bot.db.repositories import Storage
 from bot.services.glossary import GlossaryService
 from bot.services.totd import TotdScheduler
 from bot.services.totd_outcomes import OutcomeKind, RateLimiter, Sent
@@ -108,6 +109,12 @@ def berlin(guild_id: int = 1, **kw: object) -> ServerSchedule:
     }
     fields.update(kw)
     return ServerSchedule(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def db(storage: Storage) -> Storage:
+    """The scheduler's rules hold on either backend: every test here runs on SQLite and on PostgreSQL."""
+    return storage
 
 
 @pytest.fixture

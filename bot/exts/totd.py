@@ -172,7 +172,7 @@ class TermOfTheDay(commands.Cog):
 
     def __init__(self, bot: TermiBot) -> None:
         self.bot = bot
-        self.delivery = DiscordDelivery(bot, RateLimiter(REQUESTS_PER_SECOND))
+        self.delivery = DiscordDelivery(bot, RateLimiter(REQUESTS_PER_SECOND * bot.settings.shard_share))
         self.scheduler = TotdScheduler(bot.db, bot.glossary, self.delivery, bot.clock, owns=bot.settings.owns_guild)
         self.zones = ZoneDirectory(())
 
