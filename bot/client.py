@@ -42,13 +42,20 @@ def extension_names() -> list[str]:
 
 
 async def drain_handlers(seconds: float) -> int:
-    """Wait up to `seconds` s for the command and component handlers now running; return how many did not end."""
+    """Wait up to `seconds` s until no command or component handler runs; return how many were still running.
+
+    Handlers that start meanwhile (the "I'm restarting" answers to late interactions) are waited for too, so
+    none of them loses its HTTP session halfway.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
     current = asyncio.current_task()
-    running = [t for t in asyncio.all_tasks() if t.get_name().startswith(_HANDLER_TASKS) and t is not current]
-    if not running:
-        return 0
-    _, pending = await asyncio.wait(running, timeout=seconds)
-    return len(pending)
+    while True:
+        running = [t for t in asyncio.all_tasks() if t.get_name().startswith(_HANDLER_TASKS) and t is not current]
+        left = deadline - loop.time()
+        if not running or left <= 0:
+            return len(running)
+        await asyncio.wait(running, timeout=left)
 
 
 class ReplyingTree(app_commands.CommandTree["TermiBot"]):

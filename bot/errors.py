@@ -10,6 +10,7 @@ import logging
 import sqlite3
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands, ui
 
@@ -88,7 +89,8 @@ async def reply_ephemeral(interaction: discord.Interaction[Any], message: str) -
             await interaction.followup.send(message, ephemeral=True)
         else:
             await interaction.response.send_message(message, ephemeral=True)
-    except discord.HTTPException as exc:
+    except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+        # Discord refused, or the connection went away (for instance while the bot shuts down): log, never raise.
         log.warning("Could not send an error reply for interaction %s: %s", interaction.id, exc)
 
 
