@@ -7,7 +7,6 @@ import logging
 import re
 import sqlite3
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from types import TracebackType
 
@@ -15,6 +14,7 @@ import aiosqlite
 
 from bot.core.glossary import Term
 from bot.core.timezones import Clock, utc_now
+from bot.db._migrations import numbered_scripts
 from bot.db._store import stamp
 from bot.db.community import CommunityQueries
 from bot.db.errors import DatabaseError
@@ -23,22 +23,12 @@ from bot.db.repositories import SearchHit
 from bot.db.totd import TotdQueries
 
 log = logging.getLogger(__name__)
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _FTS_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 def migrations() -> list[tuple[int, str]]:
     """Return the numbered migration scripts shipped with the package, in order."""
-    found = []
-    for entry in resources.files("bot.db.migrations").iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
-    found.sort()
-    numbers = [number for number, _ in found]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {numbers}")
-    return found
+    return numbered_scripts("bot.db.migrations")
 
 
 def _prepare_folder(path: Path) -> None:

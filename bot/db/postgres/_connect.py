@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import logging
-import re
 import socket
 from dataclasses import dataclass
-from importlib import resources
 from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
+from bot.db._migrations import numbered_scripts
 from bot.db.errors import DatabaseError
 
 log = logging.getLogger(__name__)
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # Serialises migrations between processes that start together (any constant that is ours).
 _MIGRATION_LOCK = 0x746B_6D69_6772  # "tkmigr"
 SCHEMES = ("postgresql", "postgres")
@@ -59,16 +57,7 @@ def check_url(url: str) -> None:
 
 def migrations() -> list[tuple[int, str]]:
     """Return PostgreSQL's own numbered migration scripts, in order."""
-    found = []
-    for entry in resources.files("bot.db.postgres.migrations").iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
-    found.sort()
-    numbers = [number for number, _ in found]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {numbers}")
-    return found
+    return numbered_scripts("bot.db.postgres.migrations")
 
 
 async def create_pool(url: str, limits: PoolLimits) -> asyncpg.Pool:
