@@ -8,23 +8,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.glossary import Term
 from bot.core.overlay import ServerTerm
 from bot.core.suggestions import Draft, State, Suggestion
 from bot.db._store import Store, moment, stamp
 from bot.db.errors import APPROVAL_CLASH, DuplicateKeyError, import_clash
 from bot.db.repositories import Gap, ReviewSetup
+from bot.db.rows import SQLITE, SUGGESTION_COLUMNS, TERM_COLUMNS, server_term_from_row, suggestion_from_row
 
 __all__ = ["CommunityQueries", "DuplicateKeyError"]
-
-_SUGGESTION_COLUMNS = (
-    "id, guild_id, user_id, target_slug, name, definition, aliases, example, module, state, created_at, "
-    "decided_by, decided_at, reason, queue_channel_id, queue_message_id"
-)
-_TERM_COLUMNS = (
-    "guild_id, slug, name, module, definition, example, aliases, related, overrides, base_hash, credit_user_id, "
-    "suggestion_id, approved_by, approved_at"
-)
 
 
 class CommunityQueries(Store):
@@ -86,19 +77,19 @@ class CommunityQueries(Store):
     async def suggestion_get(self, suggestion_id: int) -> Suggestion | None:
         """Return one suggestion."""
         async with self._reader.execute(
-            f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions WHERE id = ?", (suggestion_id,)
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE id = ?", (suggestion_id,)
         ) as cursor:
             row = await cursor.fetchone()
-        return _suggestion(row) if row else None
+        return suggestion_from_row(SQLITE, row) if row else None
 
     async def suggestions_in(self, guild_id: int, states: Sequence[State]) -> list[Suggestion]:
         """Return a server's suggestions in the given states, oldest first."""
         marks = ", ".join("?" for _ in states)
         async with self._reader.execute(
-            f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions WHERE guild_id = ? AND state IN ({marks}) ORDER BY id",
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE guild_id = ? AND state IN ({marks}) ORDER BY id",
             (guild_id, *(s.value for s in states)),
         ) as cursor:
-            return [_suggestion(row) async for row in cursor]
+            return [suggestion_from_row(SQLITE, row) async for row in cursor]
 
     async def suggestion_count_since(self, guild_id: int, user_id: int, since: datetime) -> int:
         """Count a member's submitted suggestions in a server since an instant (drafts they dropped not included)."""
@@ -177,10 +168,10 @@ class CommunityQueries(Store):
     async def suggestions_unnotified(self, user_id: int) -> list[Suggestion]:
         """Return a member's decided suggestions whose outcome has not reached them yet."""
         async with self._reader.execute(
-            f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions WHERE user_id = ? AND notified = 0 ORDER BY id",
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE user_id = ? AND notified = 0 ORDER BY id",
             (user_id,),
         ) as cursor:
-            return [_suggestion(row) async for row in cursor]
+            return [suggestion_from_row(SQLITE, row) async for row in cursor]
 
     async def suggestion_users_unnotified(self) -> set[int]:
         """Return the members who have an outcome waiting for them."""
@@ -216,9 +207,9 @@ class CommunityQueries(Store):
         """Return one server's terms, or every server's when `guild_id` is None."""
         where, params = ("WHERE guild_id = ?", (guild_id,)) if guild_id is not None else ("", ())
         async with self._reader.execute(
-            f"SELECT {_TERM_COLUMNS} FROM server_terms {where} ORDER BY guild_id, approved_at, slug", params
+            f"SELECT {TERM_COLUMNS} FROM server_terms {where} ORDER BY guild_id, approved_at, slug", params
         ) as cursor:
-            return [_server_term(row) async for row in cursor]
+            return [server_term_from_row(SQLITE, row) async for row in cursor]
 
     async def server_term_remove(self, guild_id: int, slug: str) -> bool:
         """Remove one server term (its names and aliases go with it); False when there was none."""
@@ -290,7 +281,7 @@ async def _move(
 async def _insert_term(conn: Any, server_term: ServerTerm) -> None:
     term = server_term.term
     await conn.execute(
-        f"INSERT INTO server_terms ({_TERM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO server_terms ({TERM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             server_term.guild_id,
             term.slug,
@@ -308,37 +299,3 @@ async def _insert_term(conn: Any, server_term: ServerTerm) -> None:
             stamp(server_term.approved_at),
         ),
     )
-
-
-def _suggestion(row: Sequence[Any]) -> Suggestion:
-    draft = Draft(row[4], row[5], row[8], tuple(json.loads(row[6])), row[7], row[3])
-    created = moment(row[10])
-    assert created is not None
-    return Suggestion(
-        id=int(row[0]),
-        guild_id=int(row[1]),
-        user_id=row[2],
-        draft=draft,
-        state=State(row[9]),
-        created_at=created,
-        decided_by=row[11],
-        decided_at=moment(row[12]),
-        reason=row[13],
-        queue_channel_id=row[14],
-        queue_message_id=row[15],
-    )
-
-
-def _server_term(row: Sequence[Any]) -> ServerTerm:
-    term = Term(
-        slug=row[1],
-        name=row[2],
-        module=row[3],
-        definition=row[4],
-        example=row[5],
-        aliases=tuple(json.loads(row[6])),
-        related=tuple(json.loads(row[7])),
-    )
-    approved = moment(row[13])
-    assert approved is not None
-    return ServerTerm(int(row[0]), term, bool(row[8]), row[10], int(row[12]), approved, row[9], row[11])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
-from typing import Any
 
-from bot.core.quiz import AskedQuestion, Question, QuizMode
-from bot.db._store import moment, stamp
+from bot.core.quiz import AskedQuestion, Question
+from bot.db._store import stamp
+from bot.db.rows import QUESTION_COLUMNS, SQLITE, question_from_row
 from bot.db.study import StudyQueries
 
 
@@ -63,10 +63,10 @@ class QuizQueries(StudyQueries):
     async def quiz_get(self, question_id: int) -> AskedQuestion | None:
         """Return a stored question."""
         async with self._reader.execute(
-            f"SELECT {_QUESTION_COLUMNS} FROM quiz_questions q WHERE id = ?", (question_id,)
+            f"SELECT {QUESTION_COLUMNS} FROM quiz_questions q WHERE id = ?", (question_id,)
         ) as cursor:
             row = await cursor.fetchone()
-        return _question_from_row(row) if row else None
+        return question_from_row(SQLITE, row) if row else None
 
     async def quiz_answer(
         self, asked: AskedQuestion, user_id: int, choice: int, correct: bool, points: int, now: datetime, day: date
@@ -104,11 +104,11 @@ class QuizQueries(StudyQueries):
     async def quiz_overdue(self, now: datetime, limit: int) -> list[AskedQuestion]:
         """Return open public questions whose time is up, oldest first."""
         async with self._reader.execute(
-            f"SELECT {_QUESTION_COLUMNS} FROM quiz_questions q WHERE closed_at IS NULL AND closes_at IS NOT NULL "
+            f"SELECT {QUESTION_COLUMNS} FROM quiz_questions q WHERE closed_at IS NULL AND closes_at IS NOT NULL "
             "AND closes_at <= ? ORDER BY closes_at LIMIT ?",
             (stamp(now), limit),
         ) as cursor:
-            return [_question_from_row(row) async for row in cursor]
+            return [question_from_row(SQLITE, row) async for row in cursor]
 
     async def quiz_next_close(self) -> datetime | None:
         """Return when the next open question closes."""
@@ -152,27 +152,3 @@ class QuizQueries(StudyQueries):
         ) as cursor:
             row = await cursor.fetchone()
         return (int(row[0]), int(row[1])) if row else (0, None)
-
-
-_QUESTION_COLUMNS = (
-    "q.id, q.mode, q.slug, q.options, q.answer, q.public, q.guild_id, q.channel_id, q.message_id, q.asked_by, "
-    "q.created_at, q.closes_at, q.closed_at"
-)
-
-
-def _question_from_row(row: Sequence[Any]) -> AskedQuestion:
-    question = Question(row[2], QuizMode(row[1]), tuple(json.loads(row[3])), int(row[4]))
-    created = moment(row[10])
-    assert created is not None
-    return AskedQuestion(
-        id=int(row[0]),
-        question=question,
-        public=bool(row[5]),
-        guild_id=row[6],
-        channel_id=row[7],
-        message_id=row[8],
-        asked_by=row[9],
-        created_at=created,
-        closes_at=moment(row[11]),
-        closed_at=moment(row[12]),
-    )

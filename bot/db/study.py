@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
 
 import aiosqlite
 
 from bot.core.review import CardState, Queue, StudyCard, StudySettings
-from bot.db._store import Store, moment, stamp
+from bot.db._store import Store, stamp
+from bot.db.rows import CARD_COLUMNS, SQLITE, card_from_row
 
 
 class StudyQueries(Store):
@@ -83,17 +83,17 @@ class StudyQueries(Store):
     async def study_card(self, card_id: int) -> StudyCard | None:
         """Return one card by id."""
         async with self._reader.execute(
-            f"SELECT {_CARD_COLUMNS} FROM study_cards c WHERE card_id = ?", (card_id,)
+            f"SELECT {CARD_COLUMNS} FROM study_cards c WHERE card_id = ?", (card_id,)
         ) as cursor:
             row = await cursor.fetchone()
-        return _card_from_row(row) if row else None
+        return card_from_row(SQLITE, row) if row else None
 
     async def study_cards(self, user_id: int) -> list[StudyCard]:
         """Return every card in a learner's deck, in the order added."""
         async with self._reader.execute(
-            f"SELECT {_CARD_COLUMNS} FROM study_cards c WHERE user_id = ? ORDER BY card_id", (user_id,)
+            f"SELECT {CARD_COLUMNS} FROM study_cards c WHERE user_id = ? ORDER BY card_id", (user_id,)
         ) as cursor:
-            return [_card_from_row(row) async for row in cursor]
+            return [card_from_row(SQLITE, row) async for row in cursor]
 
     async def study_queue(self, user_id: int, day_start: datetime) -> Queue:
         """Return the first learning, review and new card of a learner's deck and today's counts.
@@ -103,14 +103,14 @@ class StudyQueries(Store):
         # One query per state, each walking the (user_id, state, due) index in order with no sort: new
         # cards all have a NULL due, so "due, card_id" is the order they were added in.
         first = (
-            f"SELECT {_CARD_COLUMNS} FROM study_cards c JOIN terms t ON t.slug = c.slug "
+            f"SELECT {CARD_COLUMNS} FROM study_cards c JOIN terms t ON t.slug = c.slug "
             "WHERE c.user_id = ? AND c.state = ? ORDER BY c.due, c.card_id LIMIT 1"
         )
         found: dict[CardState, StudyCard | None] = {}
         for state in CardState:
             async with self._reader.execute(first, (user_id, int(state))) as cursor:
                 row = await cursor.fetchone()
-            found[state] = _card_from_row(row) if row else None
+            found[state] = card_from_row(SQLITE, row) if row else None
         learning = [c for c in (found[CardState.LEARNING], found[CardState.RELEARNING]) if c is not None]
         cards = [
             min(learning, key=lambda c: c.due or datetime.max.replace(tzinfo=UTC)) if learning else None,
@@ -216,24 +216,3 @@ class StudyQueries(Store):
                 async with conn.execute(statement, (user_id,)) as cursor:
                     removed += max(cursor.rowcount, 0)
         return removed
-
-
-_CARD_COLUMNS = (
-    "c.card_id, c.user_id, c.slug, c.state, c.step, c.stability, c.difficulty, c.due, c.last_review, "
-    "c.reps, c.lapses, c.leech"
-)
-def _card_from_row(row: Sequence[Any]) -> StudyCard:
-    return StudyCard(
-        card_id=int(row[0]),
-        user_id=int(row[1]),
-        slug=row[2],
-        state=CardState(int(row[3])),
-        step=row[4],
-        stability=row[5],
-        difficulty=row[6],
-        due=moment(row[7]),
-        last_review=moment(row[8]),
-        reps=int(row[9]),
-        lapses=int(row[10]),
-        leech=bool(row[11]),
-    )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import date, datetime
 
 from bot.core.schedule import CycleState, Pick, PostRecord, PostStatus, ServerSchedule, format_post_time
-from bot.db._store import Store, moment, stamp
+from bot.db._store import Store, stamp
+from bot.db.rows import SQLITE, TOTD_POSTS, TOTD_SETTINGS, record_from_row, schedule_from_row
 
 
 class TotdQueries(Store):
@@ -23,10 +23,10 @@ class TotdQueries(Store):
     async def totd_settings(self, guild_id: int) -> ServerSchedule | None:
         """Return a server's term-of-the-day settings, enabled or not."""
         async with self._reader.execute(
-            f"SELECT {_TOTD_SETTINGS} FROM totd_settings s WHERE guild_id = ?", (guild_id,)
+            f"SELECT {TOTD_SETTINGS} FROM totd_settings s WHERE guild_id = ?", (guild_id,)
         ) as cursor:
             row = await cursor.fetchone()
-        return _schedule_from_row(row) if row else None
+        return schedule_from_row(SQLITE, row) if row else None
 
     async def totd_save_settings(self, schedule: ServerSchedule, now: datetime) -> None:
         """Store a server's settings, clear its delivery problem and let an unfinished day retry at once."""
@@ -88,15 +88,15 @@ class TotdQueries(Store):
     async def totd_schedules(self, after: int, limit: int) -> list[tuple[ServerSchedule, PostRecord | None]]:
         """Return a page of enabled servers after a guild id, each with its most recent post record."""
         async with self._reader.execute(
-            f"SELECT {_TOTD_SETTINGS}, {_TOTD_POSTS} FROM totd_settings s "
+            f"SELECT {TOTD_SETTINGS}, {TOTD_POSTS} FROM totd_settings s "
             "LEFT JOIN totd_posts p ON p.guild_id = s.guild_id "
             "AND p.local_date = (SELECT max(local_date) FROM totd_posts WHERE guild_id = s.guild_id) "
             "WHERE s.enabled = 1 AND s.guild_id > ? ORDER BY s.guild_id LIMIT ?",
             (after, limit),
         ) as cursor:
             rows = await cursor.fetchall()
-        width = _TOTD_SETTINGS.count(",") + 1
-        return [(_schedule_from_row(row[:width]), _record_from_row(row[width:])) for row in rows]
+        width = TOTD_SETTINGS.count(",") + 1
+        return [(schedule_from_row(SQLITE, row[:width]), record_from_row(SQLITE, row[width:])) for row in rows]
 
     async def totd_latest(self, guild_id: int) -> PostRecord | None:
         """Return a server's post record with the latest local date."""
@@ -115,15 +115,15 @@ class TotdQueries(Store):
     async def totd_history(self, guild_id: int, limit: int) -> list[PostRecord]:
         """Return a server's post records, newest first."""
         async with self._reader.execute(
-            f"SELECT {_TOTD_POSTS} FROM totd_posts p WHERE guild_id = ? ORDER BY local_date DESC LIMIT ?",
+            f"SELECT {TOTD_POSTS} FROM totd_posts p WHERE guild_id = ? ORDER BY local_date DESC LIMIT ?",
             (guild_id, limit),
         ) as cursor:
-            return [record async for row in cursor if (record := _record_from_row(row)) is not None]
+            return [record async for row in cursor if (record := record_from_row(SQLITE, row)) is not None]
 
     async def _totd_record(self, where: str, params: tuple[object, ...]) -> PostRecord | None:
-        async with self._reader.execute(f"SELECT {_TOTD_POSTS} FROM totd_posts p {where}", params) as cursor:
+        async with self._reader.execute(f"SELECT {TOTD_POSTS} FROM totd_posts p {where}", params) as cursor:
             row = await cursor.fetchone()
-        return _record_from_row(row) if row else None
+        return record_from_row(SQLITE, row) if row else None
 
     async def totd_begin(self, guild_id: int, day: date, pick: Pick, channel_id: int, now: datetime) -> bool:
         """Record the intent to post a term for a date (status 'sending'); False if the date has a row already."""
@@ -206,50 +206,3 @@ class TotdQueries(Store):
                 "UPDATE totd_posts SET slug = ?, cycle = ?, updated_at = ? WHERE guild_id = ? AND local_date = ?",
                 (replacement.slug, replacement.cycle, stamp(now), guild_id, day.isoformat()),
             )
-
-
-_TOTD_SETTINGS = (
-    "s.guild_id, s.channel_id, s.post_time, s.timezone, s.catch_up_minutes, s.role_id, s.module, s.threads, "
-    "s.enabled, s.active_from, s.problem, s.problem_since, s.blocked_until"
-)
-_TOTD_POSTS = (
-    "p.guild_id, p.local_date, p.status, p.slug, p.cycle, p.channel_id, p.message_id, p.attempts, "
-    "p.next_attempt_at, p.last_error, p.posted_at"
-)
-
-
-def _schedule_from_row(row: Sequence[Any]) -> ServerSchedule:
-    hour, minute = (int(part) for part in row[2].split(":"))
-    return ServerSchedule(
-        guild_id=int(row[0]),
-        channel_id=int(row[1]),
-        post_time=time(hour, minute),
-        timezone=row[3],
-        catch_up=timedelta(minutes=int(row[4])),
-        role_id=row[5],
-        module=row[6],
-        threads=bool(row[7]),
-        enabled=bool(row[8]),
-        active_from=datetime.fromisoformat(row[9]),
-        problem=row[10],
-        problem_since=moment(row[11]),
-        blocked_until=moment(row[12]),
-    )
-
-
-def _record_from_row(row: Sequence[Any]) -> PostRecord | None:
-    if row[0] is None:  # the LEFT JOIN found no post yet
-        return None
-    return PostRecord(
-        guild_id=int(row[0]),
-        local_date=date.fromisoformat(row[1]),
-        status=PostStatus(row[2]),
-        slug=row[3],
-        cycle=int(row[4]),
-        channel_id=row[5],
-        message_id=row[6],
-        attempts=int(row[7]),
-        next_attempt_at=moment(row[8]),
-        last_error=row[9],
-        posted_at=moment(row[10]),
-    )

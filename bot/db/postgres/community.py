@@ -9,21 +9,13 @@ from typing import Any
 
 import asyncpg
 
-from bot.core.glossary import Term
 from bot.core.overlay import ServerTerm
 from bot.core.suggestions import Draft, State, Suggestion
 from bot.db.errors import APPROVAL_CLASH, DuplicateKeyError, import_clash
 from bot.db.postgres._base import PgStore, affected
 from bot.db.repositories import Gap, ReviewSetup
+from bot.db.rows import POSTGRES, SUGGESTION_COLUMNS, TERM_COLUMNS, server_term_from_row, suggestion_from_row
 
-_SUGGESTION_COLUMNS = (
-    "id, guild_id, user_id, target_slug, name, definition, aliases, example, module, state, created_at, "
-    "decided_by, decided_at, reason, queue_channel_id, queue_message_id"
-)
-_TERM_COLUMNS = (
-    "guild_id, slug, name, module, definition, example, aliases, related, overrides, base_hash, credit_user_id, "
-    "suggestion_id, approved_by, approved_at"
-)
 # Text is ordered byte by byte, as SQLite does, whatever the database's collation.
 _TERM_ORDER = 'guild_id, approved_at, slug COLLATE "C"'
 
@@ -87,18 +79,18 @@ class CommunityQueries(PgStore):
 
     async def suggestion_get(self, suggestion_id: int) -> Suggestion | None:
         """Return one suggestion."""
-        row = await self._pool.fetchrow(f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions WHERE id = $1", suggestion_id)
-        return _suggestion(row) if row else None
+        row = await self._pool.fetchrow(f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE id = $1", suggestion_id)
+        return suggestion_from_row(POSTGRES, row) if row else None
 
     async def suggestions_in(self, guild_id: int, states: Sequence[State]) -> list[Suggestion]:
         """Return a server's suggestions in the given states, oldest first."""
         rows = await self._pool.fetch(
-            f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions WHERE guild_id = $1 AND state = ANY($2::text[]) "
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE guild_id = $1 AND state = ANY($2::text[]) "
             "ORDER BY id",
             guild_id,
             [s.value for s in states],
         )
-        return [_suggestion(row) for row in rows]
+        return [suggestion_from_row(POSTGRES, row) for row in rows]
 
     async def suggestion_count_since(self, guild_id: int, user_id: int, since: datetime) -> int:
         """Count a member's submitted suggestions in a server since an instant (drafts they dropped not included)."""
@@ -165,9 +157,9 @@ class CommunityQueries(PgStore):
     async def suggestions_unnotified(self, user_id: int) -> list[Suggestion]:
         """Return a member's decided suggestions whose outcome has not reached them yet."""
         rows = await self._pool.fetch(
-            f"SELECT {_SUGGESTION_COLUMNS} FROM suggestions WHERE user_id = $1 AND NOT notified ORDER BY id", user_id
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE user_id = $1 AND NOT notified ORDER BY id", user_id
         )
-        return [_suggestion(row) for row in rows]
+        return [suggestion_from_row(POSTGRES, row) for row in rows]
 
     async def suggestion_users_unnotified(self) -> set[int]:
         """Return the members who have an outcome waiting for them."""
@@ -201,12 +193,12 @@ class CommunityQueries(PgStore):
     async def server_terms(self, guild_id: int | None = None) -> list[ServerTerm]:
         """Return one server's terms, or every server's when `guild_id` is None."""
         if guild_id is None:
-            rows = await self._pool.fetch(f"SELECT {_TERM_COLUMNS} FROM server_terms ORDER BY {_TERM_ORDER}")
+            rows = await self._pool.fetch(f"SELECT {TERM_COLUMNS} FROM server_terms ORDER BY {_TERM_ORDER}")
         else:
             rows = await self._pool.fetch(
-                f"SELECT {_TERM_COLUMNS} FROM server_terms WHERE guild_id = $1 ORDER BY {_TERM_ORDER}", guild_id
+                f"SELECT {TERM_COLUMNS} FROM server_terms WHERE guild_id = $1 ORDER BY {_TERM_ORDER}", guild_id
             )
-        return [_server_term(row) for row in rows]
+        return [server_term_from_row(POSTGRES, row) for row in rows]
 
     async def server_term_remove(self, guild_id: int, slug: str) -> bool:
         """Remove one server term (its names and aliases go with it); False when there was none."""
@@ -292,7 +284,7 @@ async def _replace_term(conn: Any, server_term: ServerTerm, keys: Sequence[str],
     term = server_term.term
     await conn.execute("DELETE FROM server_terms WHERE guild_id = $1 AND slug = $2", guild, term.slug)
     await conn.execute(
-        f"INSERT INTO server_terms ({_TERM_COLUMNS}) VALUES ({', '.join(f'${n}' for n in range(1, 15))})",
+        f"INSERT INTO server_terms ({TERM_COLUMNS}) VALUES ({', '.join(f'${n}' for n in range(1, 15))})",
         server_term.guild_id,
         term.slug,
         term.name,
@@ -313,33 +305,3 @@ async def _replace_term(conn: Any, server_term: ServerTerm, keys: Sequence[str],
             "INSERT INTO server_term_keys (guild_id, key, slug) VALUES ($1, $2, $3)",
             [(guild, key, term.slug) for key in keys],
         )
-
-
-def _suggestion(row: Sequence[Any]) -> Suggestion:
-    draft = Draft(row[4], row[5], row[8], tuple(json.loads(row[6])), row[7], row[3])
-    return Suggestion(
-        id=int(row[0]),
-        guild_id=int(row[1]),
-        user_id=row[2],
-        draft=draft,
-        state=State(row[9]),
-        created_at=row[10],
-        decided_by=row[11],
-        decided_at=row[12],
-        reason=row[13],
-        queue_channel_id=row[14],
-        queue_message_id=row[15],
-    )
-
-
-def _server_term(row: Sequence[Any]) -> ServerTerm:
-    term = Term(
-        slug=row[1],
-        name=row[2],
-        module=row[3],
-        definition=row[4],
-        example=row[5],
-        aliases=tuple(json.loads(row[6])),
-        related=tuple(json.loads(row[7])),
-    )
-    return ServerTerm(int(row[0]), term, bool(row[8]), row[10], int(row[12]), row[13], row[9], row[11])

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
-from typing import Any
 
-from bot.core.quiz import AskedQuestion, Question, QuizMode
+from bot.core.quiz import AskedQuestion, Question
 from bot.db.postgres._base import affected
 from bot.db.postgres.study import StudyQueries, _study_activity
+from bot.db.rows import POSTGRES, QUESTION_COLUMNS, question_from_row
 
 
 class QuizQueries(StudyQueries):
@@ -61,8 +61,8 @@ class QuizQueries(StudyQueries):
 
     async def quiz_get(self, question_id: int) -> AskedQuestion | None:
         """Return a stored question."""
-        row = await self._pool.fetchrow(f"SELECT {_QUESTION_COLUMNS} FROM quiz_questions q WHERE id = $1", question_id)
-        return _question_from_row(row) if row else None
+        row = await self._pool.fetchrow(f"SELECT {QUESTION_COLUMNS} FROM quiz_questions q WHERE id = $1", question_id)
+        return question_from_row(POSTGRES, row) if row else None
 
     async def quiz_answer(
         self, asked: AskedQuestion, user_id: int, choice: int, correct: bool, points: int, now: datetime, day: date
@@ -105,12 +105,12 @@ class QuizQueries(StudyQueries):
     async def quiz_overdue(self, now: datetime, limit: int) -> list[AskedQuestion]:
         """Return open public questions whose time is up, oldest first."""
         rows = await self._pool.fetch(
-            f"SELECT {_QUESTION_COLUMNS} FROM quiz_questions q WHERE closed_at IS NULL AND closes_at IS NOT NULL "
+            f"SELECT {QUESTION_COLUMNS} FROM quiz_questions q WHERE closed_at IS NULL AND closes_at IS NOT NULL "
             "AND closes_at <= $1 ORDER BY closes_at LIMIT $2",
             now,
             limit,
         )
-        return [_question_from_row(row) for row in rows]
+        return [question_from_row(POSTGRES, row) for row in rows]
 
     async def quiz_next_close(self) -> datetime | None:
         """Return when the next open question closes."""
@@ -155,25 +155,3 @@ class QuizQueries(StudyQueries):
             user_id,
         )
         return (int(row[0]), int(row[1])) if row else (0, None)
-
-
-_QUESTION_COLUMNS = (
-    "q.id, q.mode, q.slug, q.options, q.answer, q.public, q.guild_id, q.channel_id, q.message_id, q.asked_by, "
-    "q.created_at, q.closes_at, q.closed_at"
-)
-
-
-def _question_from_row(row: Sequence[Any]) -> AskedQuestion:
-    question = Question(row[2], QuizMode(row[1]), tuple(json.loads(row[3])), int(row[4]))
-    return AskedQuestion(
-        id=int(row[0]),
-        question=question,
-        public=bool(row[5]),
-        guild_id=row[6],
-        channel_id=row[7],
-        message_id=row[8],
-        asked_by=row[9],
-        created_at=row[10],
-        closes_at=row[11],
-        closed_at=row[12],
-    )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
 
 import asyncpg
 
 from bot.core.review import CardState, Queue, StudyCard, StudySettings
 from bot.db.postgres._base import PgStore, affected
+from bot.db.rows import CARD_COLUMNS, POSTGRES, card_from_row
 
 
 class StudyQueries(PgStore):
@@ -67,15 +67,15 @@ class StudyQueries(PgStore):
 
     async def study_card(self, card_id: int) -> StudyCard | None:
         """Return one card by id."""
-        row = await self._pool.fetchrow(f"SELECT {_CARD_COLUMNS} FROM study_cards c WHERE card_id = $1", card_id)
-        return _card_from_row(row) if row else None
+        row = await self._pool.fetchrow(f"SELECT {CARD_COLUMNS} FROM study_cards c WHERE card_id = $1", card_id)
+        return card_from_row(POSTGRES, row) if row else None
 
     async def study_cards(self, user_id: int) -> list[StudyCard]:
         """Return every card in a learner's deck, in the order added."""
         rows = await self._pool.fetch(
-            f"SELECT {_CARD_COLUMNS} FROM study_cards c WHERE user_id = $1 ORDER BY card_id", user_id
+            f"SELECT {CARD_COLUMNS} FROM study_cards c WHERE user_id = $1 ORDER BY card_id", user_id
         )
-        return [_card_from_row(row) for row in rows]
+        return [card_from_row(POSTGRES, row) for row in rows]
 
     async def study_queue(self, user_id: int, day_start: datetime) -> Queue:
         """Return the first learning, review and new card of a learner's deck and today's counts.
@@ -83,14 +83,14 @@ class StudyQueries(PgStore):
         Cards whose term left the glossary are skipped (the join with `terms`).
         """
         first = (
-            f"SELECT {_CARD_COLUMNS} FROM study_cards c JOIN terms t ON t.slug = c.slug "
+            f"SELECT {CARD_COLUMNS} FROM study_cards c JOIN terms t ON t.slug = c.slug "
             "WHERE c.user_id = $1 AND c.state = $2 ORDER BY c.due NULLS FIRST, c.card_id LIMIT 1"
         )
         found: dict[CardState, StudyCard | None] = {}
         async with self._pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
             for state in CardState:
                 row = await conn.fetchrow(first, user_id, int(state))
-                found[state] = _card_from_row(row) if row else None
+                found[state] = card_from_row(POSTGRES, row) if row else None
             counts = await conn.fetchrow(
                 "SELECT count(*) FILTER (WHERE prev_state = 0), count(*) FILTER (WHERE prev_state = 2) "
                 "FROM study_reviews WHERE user_id = $1 AND reviewed_at >= $2",
@@ -197,27 +197,4 @@ async def _study_activity(conn: asyncpg.Connection, user_id: int, slug: str, now
         user_id,
         slug,
         now,
-    )
-
-
-_CARD_COLUMNS = (
-    "c.card_id, c.user_id, c.slug, c.state, c.step, c.stability, c.difficulty, c.due, c.last_review, "
-    "c.reps, c.lapses, c.leech"
-)
-
-
-def _card_from_row(row: Sequence[Any]) -> StudyCard:
-    return StudyCard(
-        card_id=int(row[0]),
-        user_id=int(row[1]),
-        slug=row[2],
-        state=CardState(int(row[3])),
-        step=row[4],
-        stability=row[5],
-        difficulty=row[6],
-        due=row[7],
-        last_review=row[8],
-        reps=int(row[9]),
-        lapses=int(row[10]),
-        leech=bool(row[11]),
     )
