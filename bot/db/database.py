@@ -14,7 +14,7 @@ import aiosqlite
 
 from bot.core.glossary import Term
 from bot.core.timezones import Clock, utc_now
-from bot.db._migrations import numbered_scripts
+from bot.db._migrations import newer_schema, numbered_scripts
 from bot.db._store import stamp
 from bot.db.community import CommunityQueries
 from bot.db.errors import DatabaseError
@@ -48,11 +48,7 @@ async def _migrate(conn: aiosqlite.Connection, path: Path, target: int | None) -
     current = await _version(conn)
     shipped = migrations()
     if current > len(shipped):
-        raise DatabaseError(
-            f"the database at {path} was written by a newer TermiKnowledge (schema version {current}; this one "
-            f"knows up to {len(shipped)}). Upgrade the bot, or point DATABASE_PATH at another file; "
-            "nothing was changed."
-        )
+        raise newer_schema(str(path), current, len(shipped), "DATABASE_PATH")
     for number, script in shipped:
         if number <= current or (target is not None and number > target):
             continue

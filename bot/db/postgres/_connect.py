@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
-from bot.db._migrations import numbered_scripts
+from bot.db._migrations import newer_schema, numbered_scripts
 from bot.db.errors import DatabaseError
 
 log = logging.getLogger(__name__)
@@ -117,11 +117,7 @@ async def migrate(pool: asyncpg.Pool, where: str, target: int | None = None) -> 
         )
         current = int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations"))
         if current > len(shipped):
-            raise DatabaseError(
-                f"the database at {where} was written by a newer TermiKnowledge (schema version {current}; this one "
-                f"knows up to {len(shipped)}). Upgrade the bot, or point DATABASE_URL at another database; "
-                "nothing was changed."
-            )
+            raise newer_schema(where, current, len(shipped), "DATABASE_URL")
         for number, script in shipped:
             if number <= current or (target is not None and number > target):
                 continue
