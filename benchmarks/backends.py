@@ -210,11 +210,7 @@ async def bench(kind: str, tmp: Path, url: str | None, servers: int) -> None:
         await db.close()
     # SQLite: one process, its supported set-up. PostgreSQL: two processes that both see every server
     # (a rolling deploy, overlapping shard ranges), then two with disjoint shards (the normal case).
-    runs = (
-        [(1, False)]
-        if kind == "sqlite"
-        else [(2, False), (2, True)]
-    )
+    runs = [(1, False)] if kind == "sqlite" else [(2, False), (2, True)]
     for processes, sharded in runs:
         for count, rate in ((servers, None), (min(servers, 1000), REQUESTS_PER_SECOND)):
             db, address = await fresh(kind, tmp, url)

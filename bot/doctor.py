@@ -103,9 +103,7 @@ def _judge(health: DatabaseHealth, settings: Settings, report: Report) -> list[t
     return health.totd_channels
 
 
-def channel_permissions(
-    guild: dict[str, Any], member: dict[str, Any], channel: dict[str, Any], user_id: int
-) -> int:
+def channel_permissions(guild: dict[str, Any], member: dict[str, Any], channel: dict[str, Any], user_id: int) -> int:
     """Compute a member's permissions in a channel from Discord's guild, member and channel objects."""
     if int(guild.get("owner_id") or 0) == user_id:
         return ALL_PERMISSIONS

@@ -146,7 +146,12 @@ async def test_reject_with_a_reason_is_told_on_the_next_command_when_dms_are_clo
     assert done.body["type"] == 7
     reason = {f["name"]: f["value"] for f in done.embeds[0]["fields"]}["Decision"]
     assert "\\*\\*first\\*\\*" in reason  # markdown from the moderator's text is escaped
-    dm_tried = lambda: any(int(c.path.split("/")[2]) in h.api.dm_channels for c in h.api.calls if c.path.startswith("/channels/"))  # noqa: E731
+
+    def dm_tried() -> bool:
+        return any(
+            int(c.path.split("/")[2]) in h.api.dm_channels for c in h.api.calls if c.path.startswith("/channels/")
+        )
+
     await eventually(lambda: dm_tried() and h.bot.community.has_news(USER_ID))
     assert h.api.dms == []
     await h.command("term", name="backlog")
@@ -188,7 +193,9 @@ async def test_correction_from_the_card_overrides_the_bundled_text_in_this_serve
     card = await h.command("term", name="backlog")
     modal = await h.click(card, "tk:sg:fix:backlog", user=MEMBER)
     assert modal.body["data"]["title"] == "Suggest a correction"
-    fields = {row["components"][0]["label"]: row["components"][0].get("value") for row in modal.body["data"]["components"]}
+    fields = {
+        row["components"][0]["label"]: row["components"][0].get("value") for row in modal.body["data"]["components"]
+    }
     assert fields["Name"] == "Backlog"
     new_definition = (
         "All customer orders received but not yet shipped, whatever their due dates; planners read it as demand "
@@ -260,7 +267,9 @@ async def test_glossary_export_and_deck_export_send_files_that_parse_back(tmp_pa
         entries = from_csv(sent.files["termiknowledge-all.csv"].decode())
         assert len(entries) == len(service) + 1
         assert entries[-1].source == "server" and entries[-1].term.aliases == ("VMI", "supplier managed inventory")
-        await h.command("glossary", sub="export", format="json", scope="server", user=MODERATOR, permissions=MANAGE_GUILD)
+        await h.command(
+            "glossary", sub="export", format="json", scope="server", user=MODERATOR, permissions=MANAGE_GUILD
+        )
         sent = await h.next_call()
         assert [e.term.name for e in from_json(sent.files["termiknowledge-server.json"].decode())] == [VMI["Name"]]
         refused = await h.command("glossary", sub="export", format="csv", user=MEMBER)

@@ -21,7 +21,9 @@ GUILD, OTHER, MEMBER, MOD = 11, 12, 21, 31
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 DEFINITION = "An arrangement in which the supplier monitors the customer's stock and decides when to replenish it."
 VMI = Draft("Vendor managed inventory", DEFINITION, "All About Inventory", ("VMI",))
-FIX = Draft("Backlog", DEFINITION.replace("supplier", "planner"), "Demand Management", ("order backlog",), "", "backlog")
+FIX = Draft(
+    "Backlog", DEFINITION.replace("supplier", "planner"), "Demand Management", ("order backlog",), "", "backlog"
+)
 
 
 @pytest.fixture
@@ -101,14 +103,18 @@ async def test_concurrent_approvals_apply_once(db: Storage, community: Community
 async def test_the_database_refuses_a_second_owner_of_a_name(db: Storage, community: CommunityService):
     first = await approved(community, VMI)
     other = await db.suggestion_create(GUILD, MEMBER, Draft("Supplier stock", DEFINITION, "Lean"), State.OPEN, NOW)
-    clash = ServerTerm(GUILD, first.term.__class__("supplier-stock", "Supplier stock", "Lean", DEFINITION), False, 1, 2, NOW)
+    clash = ServerTerm(
+        GUILD, first.term.__class__("supplier-stock", "Supplier stock", "Lean", DEFINITION), False, 1, 2, NOW
+    )
     with pytest.raises(DuplicateKeyError):
         await db.suggestion_approve(other.id, clash, ["supplier stock", "vmi"])
     still = await db.suggestion_get(other.id)
     assert still is not None and still.state is State.OPEN  # the whole transaction rolled back
 
 
-async def test_forget_keeps_terms_but_drops_the_name(db: Storage, community: CommunityService, service: GlossaryService):
+async def test_forget_keeps_terms_but_drops_the_name(
+    db: Storage, community: CommunityService, service: GlossaryService
+):
     await approved(community, VMI)
     draft = await db.suggestion_create(GUILD, MEMBER, Draft("Other", DEFINITION, "Lean"), State.DRAFT, NOW)
     assert await community.forget(MEMBER) >= 3
@@ -169,7 +175,9 @@ async def test_quizzes_ask_about_server_terms_in_that_server_only(
     answered = await quiz.answer(asked.id, MEMBER, GUILD, asked.question.answer)
     assert answered.correct
     # The layered bank matches a full build over the same terms, question for question.
-    merged = [service.get(t.slug, GUILD) or t for t in service.syllabus()] + [service.get("vendor-managed-inventory", GUILD)]
+    merged = [service.get(t.slug, GUILD) or t for t in service.syllabus()] + [
+        service.get("vendor-managed-inventory", GUILD)
+    ]
     full = QuizBank([t for t in merged if t is not None])
     for seed in range(20):
         for mode in QuizMode:

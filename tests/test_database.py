@@ -175,7 +175,9 @@ async def test_the_daily_post_claim_survives_another_tasks_rollback(sqlite_db: D
 
     async def claim() -> bool:
         await entered.wait()
-        return await sqlite_db.totd_begin(1, date(2026, 5, 9), Pick("kanban", 0), 3, datetime(2026, 5, 9, 6, 30, tzinfo=UTC))
+        return await sqlite_db.totd_begin(
+            1, date(2026, 5, 9), Pick("kanban", 0), 3, datetime(2026, 5, 9, 6, 30, tzinfo=UTC)
+        )
 
     rolled, claimed = await asyncio.gather(failing_transaction(), claim(), return_exceptions=True)
     assert isinstance(rolled, RuntimeError) and claimed is True

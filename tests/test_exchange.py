@@ -31,7 +31,9 @@ VMI = Draft("Vendor managed inventory", DEFINITION, "All About Inventory", ("VMI
 def test_csv_and_json_parse_back_to_the_same_entries(service: GlossaryService):
     entries = glossary_entries(service, "bundled", None)
     assert len(entries) == len(service) == 10
-    tricky = Entry(Term("x-1", 'Quote "and" comma, semi', "Lean", "Line\nbreak; and, commas", "é ✓", ("a", "b")), "server")
+    tricky = Entry(
+        Term("x-1", 'Quote "and" comma, semi', "Lean", "Line\nbreak; and, commas", "é ✓", ("a", "b")), "server"
+    )
     for rows in (entries, [*entries, tricky]):
         assert from_csv(to_csv(rows)) == rows
         assert from_json(to_json(rows)) == rows
@@ -77,7 +79,9 @@ def test_apkg_is_a_zip_with_a_collection_holding_the_notes(service: GlossaryServ
         archive.extract("collection.anki2", again)
     with sqlite3.connect(again / "collection.anki2") as conn:
         assert sorted(r[0] for r in conn.execute("SELECT guid FROM notes")) == sorted(r[0] for r in notes)
-        assert str(stable_id("termiknowledge:deck:bundled")) in json.loads(conn.execute("SELECT decks FROM col").fetchone()[0])
+        assert str(stable_id("termiknowledge:deck:bundled")) in json.loads(
+            conn.execute("SELECT decks FROM col").fetchone()[0]
+        )
 
 
 async def test_all_scope_puts_server_text_over_the_bundled_one(db: Database, service: GlossaryService):

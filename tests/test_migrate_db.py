@@ -144,7 +144,9 @@ async def test_a_populated_sqlite_file_arrives_whole_in_postgresql(
         name: 0 for name, count in expected.items() if not count
     }
     community = ("suggestions", "server_terms", "server_term_keys", "server_misses", "community_settings")
-    assert all(printed[name] > 0 for name in ("terms", "totd_posts", "study_cards", "quiz_answers", "lookups", *community))
+    assert all(
+        printed[name] > 0 for name in ("terms", "totd_posts", "study_cards", "quiz_answers", "lookups", *community)
+    )
     async with await PostgresDatabase.open(target) as pg:
         assert await snapshot(pg) == before
         # Numbering carries on after the copied ids.

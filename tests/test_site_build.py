@@ -135,7 +135,7 @@ def test_every_page_is_well_formed_with_a_title_an_h1_and_ordered_headings(
         page = checked[path]
         assert not page.errors, (path, page.errors[:3])
         assert page.stack == [], (path, page.stack)
-        assert html.startswith("<!doctype html>\n<html lang=\"en\">"), path
+        assert html.startswith('<!doctype html>\n<html lang="en">'), path
         assert page.title.strip(), path
         assert page.h1.strip(), path
         assert page.headings[0] == 1 and page.headings.count(1) == 1, path
@@ -164,9 +164,9 @@ def test_term_page_shows_the_whole_entry(pages: dict[str, str], terms: list[Term
     assert page.title == "Economic order quantity – TermiKnowledge"
     assert page.h1 == "Economic order quantity"
     assert page.canonical == [f"{SITE_BASE_URL}/terms/economic-order-quantity/"]
-    assert "<span class=\"alias\">EOQ</span>" in html
+    assert '<span class="alias">EOQ</span>' in html
     assert "<h2>Formula</h2>" in html and "EOQ = sqrt(2 × D × S / H)" in html
-    assert "href=\"../../modules/13-order-quantities/\"" in html
+    assert 'href="../../modules/13-order-quantities/"' in html
     model = build_model(terms)
     eoq_page = next(p for p in model.terms if p.term is eoq or p.term.slug == eoq.slug)
     for link in eoq_page.related:

@@ -71,7 +71,9 @@ def test_slugs_are_stable_across_a_rename_with_id(terms: list[Term]):
     linking = [p for p in model.terms if "backlog" in p.term.related]
     assert linking
     for other in linking:
-        assert any(link.path == "terms/backlog/" and link.name == "Order backlog (open orders)" for link in other.related)
+        assert any(
+            link.path == "terms/backlog/" and link.name == "Order backlog (open orders)" for link in other.related
+        )
 
 
 def test_every_related_link_resolves_to_a_page(terms: list[Term]):

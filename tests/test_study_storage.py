@@ -25,6 +25,7 @@ def db(storage: Storage) -> Storage:
     """Every test here that takes `db` runs against SQLite and against PostgreSQL."""
     return storage
 
+
 NOW = datetime(2026, 5, 10, 12, 0, tzinfo=UTC)
 DAY = date(2026, 5, 10)
 ALICE, BOB = 101, 202

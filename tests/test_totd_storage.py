@@ -23,6 +23,7 @@ def db(storage: Storage) -> Storage:
     """Every test here that takes `db` runs against SQLite and against PostgreSQL."""
     return storage
 
+
 NOW = datetime(2026, 11, 25, 7, 30, tzinfo=UTC)
 DAY = date(2026, 11, 25)
 

@@ -211,7 +211,6 @@ class Community(commands.Cog):
         embed = discord.Embed(title=f"Glossary gaps ({period})", description="\n".join(lines))
         await interaction.followup.send(embed=embed, view=view, ephemeral=True)
 
-
     @glossary.command(name="export", description="Download the glossary as CSV, JSON or an Anki deck (Manage Server)")
     @app_commands.describe(
         format="csv or json for spreadsheets and scripts, anki for an .apkg deck",

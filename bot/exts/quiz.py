@@ -401,7 +401,6 @@ class Quiz(commands.Cog):
             log.warning("Quiz question %s: giving up revealing the tally: %s", asked.id, exc)
         return True
 
-
     async def _find_question(self, asked: AskedQuestion) -> int | None:
         """Find a question whose message id was never stored (a crash right after posting) by its buttons."""
         assert asked.channel_id is not None

@@ -270,4 +270,3 @@ class CommunityService:
         for guild_id in {t.guild_id for t in await self.db.server_terms() if t.credit_user_id is None}:
             await self._refresh(guild_id)
         return changed
-

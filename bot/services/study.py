@@ -81,8 +81,11 @@ class NextCard:
     @property
     def deck_empty(self) -> bool:
         """Whether the learner has nothing at all to study."""
-        return self.card is None and not self.upcoming and self.counts.learning + self.counts.review == 0 and (
-            self.counts.new == 0
+        return (
+            self.card is None
+            and not self.upcoming
+            and self.counts.learning + self.counts.review == 0
+            and (self.counts.new == 0)
         )
 
 

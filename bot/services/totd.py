@@ -446,4 +446,3 @@ class TotdScheduler:
                 return await self._post(schedule, today, row, now, replacement)
             await self._db.totd_skip(guild_id, today, current, replacement, now)
             return await self._post(schedule, today, row, now, replacement)
-

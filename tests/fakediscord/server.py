@@ -433,9 +433,7 @@ class FakeDiscord:
         """Return the guild membership of a user (the default learner when None)."""
         return self.guild.member(user or self.user)
 
-    def add_user(
-        self, username: str, *, permissions: int | None = None, roles: Iterable[FakeRole] = ()
-    ) -> FakeUser:
+    def add_user(self, username: str, *, permissions: int | None = None, roles: Iterable[FakeRole] = ()) -> FakeUser:
         """Create another guild member to act as."""
         user = FakeUser(self.ids.next(), username)
         member = self.guild.member(user)

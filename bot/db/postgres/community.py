@@ -85,8 +85,7 @@ class CommunityQueries(PgStore):
     async def suggestions_in(self, guild_id: int, states: Sequence[State]) -> list[Suggestion]:
         """Return a server's suggestions in the given states, oldest first."""
         rows = await self._pool.fetch(
-            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE guild_id = $1 AND state = ANY($2::text[]) "
-            "ORDER BY id",
+            f"SELECT {SUGGESTION_COLUMNS} FROM suggestions WHERE guild_id = $1 AND state = ANY($2::text[]) ORDER BY id",
             guild_id,
             [s.value for s in states],
         )
