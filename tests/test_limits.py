@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import discord
 import pytest
@@ -11,7 +12,9 @@ from hypothesis import strategies as st
 
 from bot.core.cards import TermCard, term_card
 from bot.core.glossary import Term
+from bot.core.ids import NONCE_MAX, post_nonce
 from bot.exts._ui import clip, quote_user_text, term_embed, term_view
+from tests.fakediscord.schema import load_spec
 
 text = st.text(min_size=1, max_size=5000)
 
@@ -115,3 +118,21 @@ def test_ids_that_would_break_button_ids_fail_validation(tmp_path, entry: str, p
     with pytest.raises(GlossaryError) as caught:
         load_glossary(write_glossary(tmp_path / "g", files))
     assert any(problem in str(p) for p in caught.value.problems), caught.value.problems
+
+
+def test_the_daily_post_nonce_is_stable_distinct_and_fits_discord():
+    day = date(2026, 11, 25)
+    nonce = post_nonce(1234567890123456789, 987654321098765432, day)
+    assert nonce == post_nonce(1234567890123456789, 987654321098765432, day)  # every attempt, process, restart
+    others = {
+        post_nonce(1234567890123456780, 987654321098765432, day),
+        post_nonce(1234567890123456789, 987654321098765430, day),
+        post_nonce(1234567890123456789, 987654321098765432, date(2026, 11, 26)),
+    }
+    assert nonce not in others and len(others) == 3
+    assert len(nonce) <= NONCE_MAX
+    spec = load_spec()
+    if spec is not None:  # the string form Discord accepts for a message's nonce
+        body = {"content": "x", "nonce": nonce, "enforce_nonce": True}
+        assert spec.errors("post", "/channels/{channel_id}/messages", body) == []
+        assert spec.errors("post", "/channels/{channel_id}/messages", {**body, "nonce": nonce + "xx"})

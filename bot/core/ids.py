@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from datetime import date
 
 CUSTOM_ID_MAX = 100  # Discord's limit for a component's custom id
+NONCE_MAX = 25  # Discord's limit for a message nonce sent as a string
 SLUG_MAX = 90  # leaves room for the longest prefix ("tk:qz:me:") inside a custom id
 SLUG = re.compile(rf"[a-z0-9](?:[a-z0-9-]{{0,{SLUG_MAX - 2}}}[a-z0-9])?")
 
@@ -32,3 +35,14 @@ def clip_utf16(text: str, budget: int) -> str:
 def custom_id(prefix: str, tail: str) -> str:
     """Join a fixed prefix and free text into a custom id that fits Discord's limit, cutting the text."""
     return prefix + clip_utf16(tail, CUSTOM_ID_MAX - utf16_len(prefix))
+
+
+def post_nonce(guild_id: int, channel_id: int, day: date) -> str:
+    """Return the nonce of a server's daily post: the same for every attempt, process and restart.
+
+    Sent with `enforce_nonce`, it makes Discord hand back the message it already created from a
+    create request with the same nonce in the last few minutes instead of making a second one: the
+    guard for a send still in flight when another process, finding no post yet, sends again.
+    """
+    digest = hashlib.blake2b(f"{guild_id}:{channel_id}:{day.isoformat()}".encode(), digest_size=10).hexdigest()
+    return f"totd-{digest}"

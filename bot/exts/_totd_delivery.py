@@ -17,6 +17,7 @@ import discord
 from discord import ui
 
 from bot.core.glossary import Term
+from bot.core.ids import post_nonce
 from bot.core.schedule import HEADING, DeliveryError, FailureKind, ServerSchedule, marker_date, post_marker
 from bot.exts._ui import STUDY_ROW, clip, term_embed, term_view
 from bot.exts.quiz import QuizMeButton
@@ -180,6 +181,7 @@ class DiscordDelivery:
                 embed=embed,
                 view=view,
                 allowed_mentions=post_mentions(role_id),
+                nonce=post_nonce(schedule.guild_id, channel.id, day),  # discord.py sends enforce_nonce with it
             )
         except _NETWORK_ERRORS as exc:
             raise classify(exc, f"post in {channel.mention}") from exc

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import date
 
 import discord
 import pytest
 from discord.http import HTTPClient, Route, handle_message_parameters
 
+from bot.core.ids import post_nonce
 from tests.e2e.conftest import ErrorExpectations
 from tests.fakediscord import CHANNEL_MESSAGE_POST, GLOBAL_COMMANDS, FakeDiscord
 
@@ -49,6 +51,20 @@ async def test_channel_post_failures_arrive_as_discord_py_errors(fake: FakeDisco
 
     with pytest.raises(discord.NotFound):
         await http.send_message(123, params=_post())
+
+
+async def test_an_enforced_nonce_returns_the_message_already_created(fake: FakeDiscord, http: HTTPClient) -> None:
+    """Like Discord: a create request repeating a recent nonce with enforce_nonce gets the first message back."""
+    channel = fake.guild.channel.id
+    nonce = post_nonce(fake.guild.id, channel, date(2026, 11, 25))
+    first = await http.send_message(channel, params=_post("first", nonce=nonce))
+    again = await http.send_message(channel, params=_post("second", nonce=nonce))
+    other = await http.send_message(channel, params=_post("third"))  # no nonce: always a new message
+    assert again["id"] == first["id"] and again["content"] == "first"
+    assert [m.content for m in fake.channel_messages()] == ["first", "third"]
+    assert other["id"] != first["id"]
+    sent = fake.requests_to(CHANNEL_MESSAGE_POST)
+    assert [r.body.get("enforce_nonce") for r in sent] == [True, True, None]
 
 
 async def test_bodies_breaking_discord_limits_are_refused_and_recorded(

@@ -120,6 +120,40 @@ async def test_the_poster_killed_mid_post_is_recovered_by_the_other_process(
     assert len(sent) == 1
 
 
+async def test_a_poster_that_loses_its_claim_mid_send_does_not_post_twice(
+    fake: FakeDiscord, launcher: Launcher, bot_config: BotConfig, pg_url: str
+) -> None:
+    """The poster's link to PostgreSQL drops while its create request is still on the way to Discord.
+
+    Its claim goes with the link, so the other process takes over, finds no post in the channel
+    (the first request has not reached Discord yet) and sends again. Both requests carry the same
+    nonce with enforce_nonce, so when the first one lands Discord hands back the message the second
+    created: one post, whichever request arrives first.
+    """
+    held = fake.hold(CHANNEL_MESSAGE_POST)  # held before it takes effect
+    processes = await start_two(launcher, bot_config, fake, pg_url)
+    await fake.wait_for(held.arrived.is_set, 20.0, "the daily post to be sent")
+    poster = await holder(pg_url)
+    assert poster in NAMES
+    conn = await asyncpg.connect(pg_url)
+    try:  # cut only the connection that holds the claim; the poster keeps running
+        cut = await conn.fetchval(
+            "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+            "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = $1",
+            poster,
+        )
+    finally:
+        await conn.close()
+    assert cut == 1
+    await fake.wait_for(lambda: len(fake.requests_to(CHANNEL_MESSAGE_POST)) == 2, 20.0, "the other process to resend")
+    await fake.wait_for(lambda: len(fake.channel_messages()) == 1, 10.0, "the resent post")
+    held.release()  # now the first request reaches Discord
+    await check_agreement(fake, launcher, pg_url)
+    first, second = fake.requests_to(CHANNEL_MESSAGE_POST)[:2]
+    assert first.body["nonce"] == second.body["nonce"] and first.body["enforce_nonce"] is True
+    assert all(p.returncode is None for p in processes.values()), "neither process crashed"
+
+
 @pytest.mark.parametrize(("shard_ids", "syncs"), [("0", True), ("1", False)])
 async def test_a_process_runs_its_shards_and_only_shard_0_syncs_commands(
     fake: FakeDiscord, launcher: Launcher, bot_config: BotConfig, pg_url: str, shard_ids: str, syncs: bool

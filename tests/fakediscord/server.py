@@ -78,6 +78,7 @@ EDIT_FOLLOWUP = "PATCH /webhooks/{webhook_id}/{webhook_token}/messages/{message_
 CHANNEL_MESSAGE_POST = "POST /channels/{channel_id}/messages"
 CHANNEL_MESSAGE_EDIT = "PATCH /channels/{channel_id}/messages/{message_id}"
 DM_CHANNEL = "POST /users/@me/channels"
+NONCE_WINDOW = 300.0  # seconds an enforced message nonce is remembered ("the past few minutes")
 
 # Bodies Discord sends with errors, by status; 404s depend on what was not found.
 _ERRORS = {
@@ -257,6 +258,7 @@ class FakeDiscord:
         self.holds: list[Hold] = []
         self.commands: dict[int | None, dict[str, dict[str, Any]]] = {}  # scope (guild id or None) -> name -> cmd
         self.messages: dict[int, FakeMessage] = {}
+        self.nonces: dict[str, tuple[FakeMessage, float]] = {}  # enforced nonce -> (message, when created)
         self.dm_channels: dict[int, FakeUser] = {}
         # Where only learners (not the server) added the app: the bot is not a member and gets no events.
         external_id = self.ids.next()
@@ -1264,7 +1266,14 @@ class FakeDiscord:
 
     async def _post_channel_message(self, request: RecordedRequest) -> tuple[int, Any]:
         channel_id = self._channel(request)
-        message = self._new_message(channel_id, request.body or {}, handle=None)
+        body = request.body or {}
+        # Like Discord: with enforce_nonce, a nonce the bot used in the last few minutes returns that message.
+        nonce = str(body["nonce"]) if body.get("nonce") is not None and body.get("enforce_nonce") else None
+        if nonce is not None and (seen := self.nonces.get(nonce)) and time.monotonic() - seen[1] < NONCE_WINDOW:
+            return 200, seen[0].payload()
+        message = self._new_message(channel_id, body, handle=None)
+        if nonce is not None:
+            self.nonces[nonce] = (message, time.monotonic())
         return 200, message.payload()
 
     async def _get_channel_message(self, request: RecordedRequest) -> tuple[int, Any]:

@@ -15,6 +15,14 @@ from bot.core.timezones import Clock
 log = logging.getLogger(__name__)
 
 
+def alive(conn: asyncpg.Connection) -> bool:
+    """Whether a pooled connection still works (asyncpg hands a lost one back to the pool by itself)."""
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:
+        return False
+
+
 def affected(status: str) -> int:
     """Return the row count of a command status such as 'UPDATE 3' or 'INSERT 0 1'."""
     tail = status.rsplit(" ", 1)[-1]
@@ -38,7 +46,9 @@ class PgStore:
         return self._pool.acquire()
 
     async def _claim_conn(self) -> asyncpg.Connection:
-        if self._claims is None or self._claims.is_closed():
+        if self._claims is not None and not alive(self._claims):
+            await self._drop_claims()  # the server dropped it, and every claim on it
+        if self._claims is None:
             self._claims = await self._pool.acquire()
         return self._claims
 
@@ -47,8 +57,9 @@ class PgStore:
         if conn is not None:
             try:
                 await self._pool.release(conn)
-            except (asyncpg.PostgresError, OSError):  # a broken connection: its locks died with it
-                conn.terminate()
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):  # broken: its locks died with it
+                if alive(conn):
+                    conn.terminate()
 
     @asynccontextmanager
     async def hold(self, name: str) -> AsyncIterator[bool]:
@@ -65,12 +76,19 @@ class PgStore:
         finally:
             if held:
                 async with self._claims_lock:
-                    try:
-                        await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", name)
-                    except (asyncpg.PostgresError, OSError) as exc:
-                        log.warning("Could not release the claim %s (%s); dropping its connection", name, exc)
-                        if conn is self._claims:
-                            await self._drop_claims()
+                    await self._release(conn, name)
+
+    async def _release(self, conn: asyncpg.Connection, name: str) -> None:
+        if self._claims is None or conn is not self._claims or not alive(conn):
+            # The link dropped while the claim was held, and the claim with it: another process may have
+            # taken over meanwhile (a daily post's intent row and its message nonce keep the post single).
+            log.warning("The claim %s was lost with its connection to PostgreSQL", name)
+            return
+        try:
+            await conn.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", name)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            log.warning("Could not release the claim %s (%s); dropping its connection", name, exc)
+            await self._drop_claims()
 
     async def _close_claims(self) -> None:
         async with self._claims_lock:
