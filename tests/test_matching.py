@@ -140,3 +140,20 @@ def test_mentions_and_markdown_never_reach_labels(matcher: Matcher):
     for query in ["@everyone", "<@123>", "**eoq**", "`eoq`"]:
         for choice in matcher.complete(query):
             assert not re.search(r"@everyone|<@", choice.label)
+
+
+def test_a_kind_of_a_term_suggests_that_term_first():
+    """'steel drum' is not in the glossary, but 'drum' is: the term the last words name comes first."""
+    matcher = Matcher(
+        [
+            Indexed("drum", "Drum", ()),
+            Indexed("drum-dbr", "Drum (DBR)", ("drum-buffer-rope drum",)),
+            Indexed("tachograph", "Tachograph", ()),
+            Indexed("digital-thread", "Digital thread", ()),
+        ]
+    )
+    steel = matcher.resolve("steel drum")
+    assert steel.match is None and [m.slug for m in steel.suggestions][:1] == ["drum"]
+    digital = matcher.resolve("digital tachograph")
+    assert digital.match is None and [m.slug for m in digital.suggestions][:1] == ["tachograph"]
+    assert matcher.resolve("drum").match is not None and matcher.resolve("drum").match.slug == "drum"

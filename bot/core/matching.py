@@ -251,11 +251,23 @@ class Matcher:
             runner_up = ranked[1].score if len(ranked) > 1 else 0.0
             if best.score >= CONFIDENT and best.score - runner_up >= MARGIN:
                 return Resolution(best)
+        head = self._head(key)
+        if head is not None:  # "steel drum", "digital tachograph": a kind of the term the last words name
+            found = {head.slug: head, **found}
         for match in self._prefixed(key, SUGGESTIONS_MAX):
             found.setdefault(match.slug, match)
         for match in ranked:
             found.setdefault(match.slug, match)
         return Resolution(None, tuple(list(found.values())[:SUGGESTIONS_MAX]))
+
+    def _head(self, key: str) -> Match | None:
+        """Return the term named by the longest run of a query's last words, when that is not the whole query."""
+        words = key.split()
+        for start in range(1, len(words)):
+            hit = self._exact.get(" ".join(words[start:]))
+            if hit is not None:
+                return Match(hit[0], self._names[hit[0]], hit[1], 80.0)
+        return None
 
     def _one_word(self, key: str, joined: str) -> tuple[str, float] | None:
         """Return the vocabulary word a one-word query names (typed whole, split, joined or with a slip), scored."""
