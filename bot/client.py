@@ -29,7 +29,7 @@ from bot.services.study import StudyService
 log = logging.getLogger(__name__)
 STATS_FLUSH_SECONDS = 5.0  # lookup counts lost on a crash: at most this many seconds' worth
 DRAIN_SECONDS = 10.0  # how long a shutdown waits for interactions already being answered
-_HANDLER_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch")
+_HANDLER_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord.py: on_interaction")
 
 
 def extension_names() -> list[str]:

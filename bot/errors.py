@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -21,8 +22,10 @@ __all__ = [
     "SafeItem",
     "ServerOnlyError",
     "ShuttingDownError",
+    "StatelessModal",
     "UserFacingError",
     "describe_error",
+    "modal_values",
     "reply_ephemeral",
     "report",
 ]
@@ -116,6 +119,38 @@ class PersistentView(ui.View):
 
     def is_dispatchable(self) -> bool:
         return False
+
+
+class StatelessModal(ui.Modal):
+    """A form answered by its custom id alone, so one opened before a restart can still be sent after it.
+
+    discord.py keeps only unfinished modals in its store and answers a submit only from there; this one
+    reports itself finished, so the store never holds it and every submit reaches the listener that routes
+    `tk:md:` ids by their text (bot/exts/community.py). Its inputs carry stable custom ids: the keys of
+    `modal_values`.
+    """
+
+    def __init__(self, *, title: str, custom_id: str) -> None:
+        super().__init__(title=title, custom_id=custom_id, timeout=None)
+
+    def is_finished(self) -> bool:
+        return True
+
+
+def modal_values(data: Mapping[str, Any]) -> dict[str, str]:
+    """Return the text of a modal submit by input custom id (inputs sit in action rows or in labels)."""
+    found: dict[str, str] = {}
+    stack: list[Any] = list(data.get("components") or [])
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Mapping):
+            continue
+        if "custom_id" in node and "value" in node:
+            found[str(node["custom_id"])] = str(node["value"] or "")
+        stack.extend(node.get("components") or [])
+        if node.get("component") is not None:
+            stack.append(node["component"])
+    return found
 
 
 class SafeItem:

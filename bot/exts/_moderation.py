@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import ui
 
-from bot.core.suggestions import Draft, State, Suggestion, SuggestionError, parse_draft
-from bot.errors import PersistentView, SafeItem, report
+from bot.core.suggestions import State, Suggestion, SuggestionError
+from bot.errors import PersistentView, SafeItem, StatelessModal
+from bot.exts._forms import draft_from, draft_inputs
 from bot.exts._queue import post_failed, suggestion_embed, tell_member
 from bot.services.community import may_moderate
 
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from bot.client import TermiBot
 
 log = logging.getLogger(__name__)
-MODAL_SECONDS = 900
 _LABELS = {"ok": ("Approve", discord.ButtonStyle.success), "ed": ("Edit", discord.ButtonStyle.primary)}
 _LABELS["no"] = ("Reject", discord.ButtonStyle.danger)
 
@@ -133,63 +133,44 @@ class ReviewButton(SafeItem, ui.DynamicItem[ui.Button[Any]], template=r"tk:sq:(?
             await interaction.response.send_modal(RejectModal(suggestion))
 
 
-class EditModal(ui.Modal, title="Edit and approve"):
-    """The suggestion's text, for a moderator to fix before approving it."""
+class EditModal(StatelessModal):
+    """The suggestion's text, for a moderator to fix before approving it (`tk:md:ed:<id>`)."""
 
     def __init__(self, suggestion: Suggestion) -> None:
-        super().__init__(timeout=MODAL_SECONDS)
-        self.suggestion = suggestion
-        draft = suggestion.draft
-        self.name: ui.TextInput[EditModal] = ui.TextInput(label="Name", default=draft.name, max_length=100)
-        self.definition: ui.TextInput[EditModal] = ui.TextInput(
-            label="Definition", style=discord.TextStyle.paragraph, default=draft.definition, max_length=1000
-        )
-        self.aliases: ui.TextInput[EditModal] = ui.TextInput(
-            label="Aliases (comma-separated)", default=", ".join(draft.aliases), required=False, max_length=400
-        )
-        self.example: ui.TextInput[EditModal] = ui.TextInput(
-            label="Example or formula", style=discord.TextStyle.paragraph, default=draft.example or None,
-            required=False, max_length=1000,
-        )  # fmt: skip
-        self.module: ui.TextInput[EditModal] = ui.TextInput(label="Module", default=draft.module, max_length=60)
-        for item in (self.name, self.definition, self.aliases, self.example, self.module):
+        super().__init__(title="Edit and approve", custom_id=f"tk:md:ed:{suggestion.id}")
+        for item in draft_inputs(suggestion.draft, strict=False):
             self.add_item(item)
 
-    def draft(self) -> Draft:
-        """Check the edited text with the glossary's limits."""
-        return parse_draft(
-            self.name.value, self.definition.value, self.aliases.value, self.example.value, self.module.value,
-            target=self.suggestion.draft.target,
-        )  # fmt: skip
 
-    async def on_submit(self, interaction: discord.Interaction[TermiBot]) -> None:  # type: ignore[override]
-        guild_id = await require_moderator(interaction)
-        decided, _ = await interaction.client.community.approve(
-            self.suggestion.id, guild_id, interaction.user.id, self.draft()
-        )
-        await show_decision(interaction, decided)
-
-    async def on_error(self, interaction: discord.Interaction[TermiBot], error: Exception) -> None:  # type: ignore[override]
-        await report(interaction, error, f"edit of suggestion {self.suggestion.id}")
-
-
-class RejectModal(ui.Modal, title="Reject suggestion"):
-    """Ask for the reason the member will read."""
-
-    reason: ui.TextInput[RejectModal] = ui.TextInput(
-        label="Reason (the member sees it)", style=discord.TextStyle.paragraph, min_length=3, max_length=500
-    )
+class RejectModal(StatelessModal):
+    """Ask for the reason the member will read (`tk:md:rj:<id>`)."""
 
     def __init__(self, suggestion: Suggestion) -> None:
-        super().__init__(timeout=MODAL_SECONDS)
-        self.suggestion = suggestion
+        super().__init__(title="Reject suggestion", custom_id=f"tk:md:rj:{suggestion.id}")
+        self.add_item(
+            ui.TextInput(
+                label="Reason (the member sees it)", custom_id="reason", style=discord.TextStyle.paragraph,
+                min_length=3, max_length=500,
+            )
+        )  # fmt: skip
 
-    async def on_submit(self, interaction: discord.Interaction[TermiBot]) -> None:  # type: ignore[override]
-        guild_id = await require_moderator(interaction)
-        decided = await interaction.client.community.reject(
-            self.suggestion.id, guild_id, interaction.user.id, " ".join(self.reason.value.split())
-        )
-        await show_decision(interaction, decided)
 
-    async def on_error(self, interaction: discord.Interaction[TermiBot], error: Exception) -> None:  # type: ignore[override]
-        await report(interaction, error, f"rejection of suggestion {self.suggestion.id}")
+async def approve_edited(
+    interaction: discord.Interaction[TermiBot], suggestion_id: int, values: dict[str, str]
+) -> None:
+    """Approve a suggestion with the text a moderator sent in the edit form."""
+    guild_id = await require_moderator(interaction)
+    community = interaction.client.community
+    suggestion = await community.get(suggestion_id)
+    draft = draft_from(values, suggestion.draft.target)
+    decided, _ = await community.approve(suggestion_id, guild_id, interaction.user.id, draft)
+    await show_decision(interaction, decided)
+
+
+async def reject_with_reason(interaction: discord.Interaction[TermiBot], suggestion_id: int, reason: str) -> None:
+    """Reject a suggestion with the reason a moderator sent in the rejection form."""
+    guild_id = await require_moderator(interaction)
+    decided = await interaction.client.community.reject(
+        suggestion_id, guild_id, interaction.user.id, " ".join(reason.split())
+    )
+    await show_decision(interaction, decided)

@@ -9,68 +9,46 @@ import discord
 from discord import ui
 
 from bot.core.ids import custom_id
-from bot.core.suggestions import Draft, State, SuggestionError, describe_duplicates, parse_draft
-from bot.errors import PersistentView, SafeItem, report
+from bot.core.suggestions import Draft, State, SuggestionError, describe_duplicates
+from bot.errors import PersistentView, SafeItem, StatelessModal
+from bot.exts._forms import draft_from, draft_inputs
 from bot.exts._moderation import post_to_queue
 from bot.exts._queue import safe
 
 if TYPE_CHECKING:
     from bot.client import TermiBot
 
-MODAL_SECONDS = 900
 GAP_QUERY_MAX = 80
 
 
-class SuggestModal(ui.Modal):
-    """Name, definition, aliases, example and module of a new term or a correction."""
+class SuggestModal(StatelessModal):
+    """Name, definition, aliases, example and module of a new term (`tk:md:sg`) or a correction (`tk:md:fix:`)."""
 
     def __init__(self, prefill: Draft | None = None, *, target: str | None = None) -> None:
-        super().__init__(title="Suggest a correction" if target else "Suggest a term", timeout=MODAL_SECONDS)
-        self.target = target
-        draft = prefill or Draft("", "", "")
-        self.name: ui.TextInput[SuggestModal] = ui.TextInput(
-            label="Name", default=draft.name or None, max_length=100, placeholder="e.g. Vendor managed inventory"
+        super().__init__(
+            title="Suggest a correction" if target else "Suggest a term",
+            custom_id=f"tk:md:fix:{target}" if target else "tk:md:sg",
         )
-        self.definition: ui.TextInput[SuggestModal] = ui.TextInput(
-            label="Definition (12-130 words)", style=discord.TextStyle.paragraph, default=draft.definition or None,
-            min_length=20, max_length=1000,
-        )  # fmt: skip
-        self.aliases: ui.TextInput[SuggestModal] = ui.TextInput(
-            label="Other names (comma-separated, optional)", default=", ".join(draft.aliases) or None,
-            required=False, max_length=400,
-        )  # fmt: skip
-        self.example: ui.TextInput[SuggestModal] = ui.TextInput(
-            label="Example or formula (optional)", style=discord.TextStyle.paragraph, default=draft.example or None,
-            required=False, max_length=1000,
-        )  # fmt: skip
-        self.module: ui.TextInput[SuggestModal] = ui.TextInput(
-            label="Module (name or number 1-30)", default=draft.module or None, max_length=60
-        )
-        for item in (self.name, self.definition, self.aliases, self.example, self.module):
+        for item in draft_inputs(prefill or Draft("", "", ""), strict=True):
             self.add_item(item)
 
-    async def on_submit(self, interaction: discord.Interaction[TermiBot]) -> None:  # type: ignore[override]
-        guild_id = interaction.guild_id
-        if guild_id is None:
-            raise SuggestionError("Suggestions go to a server's moderators: use this inside a server.")
-        draft = parse_draft(
-            self.name.value, self.definition.value, self.aliases.value, self.example.value, self.module.value,
-            target=self.target,
-        )  # fmt: skip
-        submitted = await interaction.client.community.submit(guild_id, interaction.user.id, draft)
-        suggestion = submitted.suggestion
-        if suggestion.state is State.DRAFT:
-            view = PersistentView()
-            view.add_item(DraftButton(suggestion.id, send=True))
-            view.add_item(DraftButton(suggestion.id, send=False))
-            await interaction.response.send_message(
-                describe_duplicates(submitted.duplicates), view=view, ephemeral=True
-            )
-            return
-        await interaction.response.send_message(await receipt(interaction.client, suggestion.id), ephemeral=True)
 
-    async def on_error(self, interaction: discord.Interaction[TermiBot], error: Exception) -> None:  # type: ignore[override]
-        await report(interaction, error, "suggestion modal")
+async def submit_suggestion(
+    interaction: discord.Interaction[TermiBot], values: dict[str, str], target: str | None
+) -> None:
+    """Store the suggestion form a member sent, then queue it or first ask about near duplicates."""
+    guild_id = interaction.guild_id
+    if guild_id is None:
+        raise SuggestionError("Suggestions go to a server's moderators: use this inside a server.")
+    submitted = await interaction.client.community.submit(guild_id, interaction.user.id, draft_from(values, target))
+    suggestion = submitted.suggestion
+    if suggestion.state is State.DRAFT:
+        view = PersistentView()
+        view.add_item(DraftButton(suggestion.id, send=True))
+        view.add_item(DraftButton(suggestion.id, send=False))
+        await interaction.response.send_message(describe_duplicates(submitted.duplicates), view=view, ephemeral=True)
+        return
+    await interaction.response.send_message(await receipt(interaction.client, suggestion.id), ephemeral=True)
 
 
 async def receipt(bot: TermiBot, suggestion_id: int) -> str:

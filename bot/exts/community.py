@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 import discord
@@ -13,23 +14,38 @@ from discord.ext import commands
 from bot.client import TermiBot
 from bot.core.suggestions import SuggestionError
 from bot.db.repositories import ReviewSetup
-from bot.errors import PersistentView
+from bot.errors import PersistentView, ShuttingDownError, modal_values, report
 from bot.exts._export import send_file
 from bot.exts._install import SERVER_CONTEXTS, SERVER_INSTALLS, server_only
-from bot.exts._moderation import ReviewButton, post_waiting, require_moderator
+from bot.exts._moderation import ReviewButton, approve_edited, post_waiting, reject_with_reason, require_moderator
 from bot.exts._queue import outcome_text, safe
-from bot.exts._suggest import DraftButton, SuggestFixButton, SuggestGapButton, SuggestModal
+from bot.exts._suggest import DraftButton, SuggestFixButton, SuggestGapButton, SuggestModal, submit_suggestion
 from bot.services.export import FORMATS, SCOPES, extension, glossary_entries, render
 
 log = logging.getLogger(__name__)
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "all": None}
 GAPS_SHOWN = 15
+FORM_PREFIX = "tk:md:"
+_FORM = re.compile(r"tk:md:(?:sg|fix:(?P<slug>[a-z0-9-]{1,90})|(?P<decision>ed|rj):(?P<id>\d{1,12}))")
 _MESSAGE_RESPONSES = (
     discord.InteractionResponseType.channel_message,
     discord.InteractionResponseType.deferred_channel_message,
     discord.InteractionResponseType.deferred_message_update,
     discord.InteractionResponseType.message_update,
 )
+
+
+async def submit_form(interaction: discord.Interaction[TermiBot], form: str, values: dict[str, str]) -> None:
+    """Answer a submitted form by what its custom id names."""
+    match = _FORM.fullmatch(form)
+    if match is None:
+        raise SuggestionError("That form is out of date; please open it again.")
+    if match["decision"] == "ed":
+        await approve_edited(interaction, int(match["id"]), values)
+    elif match["decision"] == "rj":
+        await reject_with_reason(interaction, int(match["id"]), values.get("reason", ""))
+    else:  # a new term, or a correction of the term named by its slug
+        await submit_suggestion(interaction, values, match["slug"])
 
 
 def _require_manage_server(interaction: discord.Interaction[TermiBot]) -> int:
@@ -59,6 +75,21 @@ class Community(commands.Cog):
         # Server terms must be live before the first command is answered.
         loaded = await self.bot.community.load()
         log.info("Loaded %d server term(s)", loaded)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction[TermiBot]) -> None:
+        # The forms are stateless (bot/errors.py: StatelessModal): every submit is answered here, by its custom
+        # id, so a form opened before a restart or by another process is not lost.
+        data: dict[str, Any] = dict(interaction.data or {})
+        form = str(data.get("custom_id", ""))
+        if interaction.type is not discord.InteractionType.modal_submit or not form.startswith(FORM_PREFIX):
+            return
+        try:
+            if self.bot.shutting_down:
+                raise ShuttingDownError
+            await submit_form(interaction, form, modal_values(data))
+        except Exception as exc:
+            await report(interaction, exc, f"form {form}")
 
     @commands.Cog.listener()
     async def on_app_command_completion(self, interaction: discord.Interaction[TermiBot], _: Any) -> None:

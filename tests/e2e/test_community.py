@@ -94,3 +94,28 @@ async def _wait_for_status(fake: FakeDiscord, text: str) -> str:
 async def _queue_message(fake: FakeDiscord, channel_id: int):
     await fake.wait_for(lambda: bool(fake.channel_messages(channel_id)), 5.0, "a post in the review channel")
     return fake.channel_messages(channel_id)[-1]
+
+
+async def test_forms_opened_before_a_restart_are_accepted_after_it(fake: FakeDiscord, launcher: Launcher) -> None:
+    """A member fills in /suggest and a moderator the rejection form while the bot restarts: nothing is lost."""
+    review = fake.add_channel("glossary-review")
+    await launcher.start()
+    await fake.invoke_command("glossary setup", {"review_channel": str(review.id)}, user=fake.owner)
+
+    opened = await fake.invoke_command("suggest")
+    assert opened.type == MODAL and opened.modal["custom_id"] == "tk:md:sg"
+    await launcher.restart()  # the member is still typing
+    receipt = await fake.submit_modal(
+        opened, {"Name": "Vendor managed inventory", "Definition": DEFINITION, "Module": "2"}
+    )
+    assert receipt.ephemeral and "waiting for the moderators" in receipt.content
+    queued = await _queue_message(fake, review.id)
+
+    rejecting = await fake.click(queued, "tk:sq:no:1", user=fake.owner)
+    assert rejecting.type == MODAL and rejecting.modal["custom_id"] == "tk:md:rj:1"
+    await launcher.restart()
+    decided = await fake.submit_modal(rejecting, {"Reason": "Covered by the bundled entry."}, user=fake.owner)
+    assert decided.type == UPDATE_MESSAGE
+    assert fake.message(queued.id).custom_ids == [], "decided: no buttons left"
+    status = await fake.invoke_command("glossary status", user=fake.owner)
+    assert "Waiting for review: 0" in status.embed["description"]
