@@ -157,3 +157,23 @@ def test_a_kind_of_a_term_suggests_that_term_first():
     digital = matcher.resolve("digital tachograph")
     assert digital.match is None and [m.slug for m in digital.suggestions][:1] == ["tachograph"]
     assert matcher.resolve("drum").match is not None and matcher.resolve("drum").match.slug == "drum"
+
+
+def test_an_edition_year_after_a_name_finds_the_term_unless_the_year_is_part_of_a_name():
+    matcher = Matcher(
+        [
+            Indexed("incoterms", "Incoterms", ()),
+            Indexed("iso-9001", "ISO 9001", ()),
+            Indexed("imo-2020", "IMO 2020", ()),
+            Indexed("international-maritime-organization", "International Maritime Organization", ("IMO",)),
+        ]
+    )
+    for query, slug in [
+        ("Incoterms 2020", "incoterms"),
+        ("ISO 9001:2015", "iso-9001"),
+        ("iso 9001 2015 definition", "iso-9001"),
+        ("IMO 2020", "imo-2020"),
+        ("imo", "international-maritime-organization"),
+    ]:
+        found = matcher.resolve(query).match
+        assert found is not None and found.slug == slug, query

@@ -19,7 +19,7 @@ _LEADING = re.compile(
 )
 _TRAILING = re.compile(
     r"(?:\s+(?:stand for|stand|formula|equation|definition|meaning|mean|means|example|explained|explanation|"
-    r"calculation|abbreviation|acronym|please|in supply chain|in scm))+$"
+    r"calculation|abbreviation|acronym|please|in supply chain|in scm|(?:19|20)[0-9]{2}))+$"  # "incoterms 2020"
 )
 
 
