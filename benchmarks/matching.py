@@ -403,6 +403,28 @@ def report_classes(matcher: Matcher, terms: Sequence[Term], rng: random.Random) 
     print(f"words shared by several terms still asked: {len(asked) / len(shared):.0%} of {len(shared)} {wrong[:6]}")
 
 
+ABSENT = Path(__file__).resolve().parents[2] / "shared" / "content" / "missing-vocabulary-sample.txt"
+
+
+def report_absent(matcher: Matcher, terms: Sequence[Term]) -> None:
+    """Standard headwords the glossary lacks should get a question, not a confident answer naming another term."""
+    if not ABSENT.is_file():
+        print(f"\n(no {ABSENT}: skipping the absent-headword check)")
+        return
+    keys = {normalize(k) for t in terms for k in (t.name, *t.aliases)}
+    absent = []
+    for line in ABSENT.read_text(encoding="utf-8").splitlines():
+        name = re.sub(r"\s*\([^)]*\)", "", line).strip()
+        if name and not line.startswith("#") and not {normalize(name), normalize(line)} & keys:
+            absent.append(name)
+    confident = [(q, r.match.name) for q in absent if (r := matcher.resolve(q)).match is not None]
+    print(
+        f"standard headwords the glossary lacks ({len(absent)} of the sample): answered confidently with another "
+        f"term {len(confident)} ({len(confident) / len(absent):.0%}), e.g. "
+        + "; ".join(f"{q!r}->{n}" for q, n in confident[:6])
+    )
+
+
 def main() -> None:
     rng = random.Random(20261125)
     terms, cold, warm, rss = asyncio.run(load_shipped())
@@ -443,6 +465,7 @@ def main() -> None:
         print("sample misses:", "; ".join(f"{q!r}->{s}" for q, s in failures[:8]))
 
     report_classes(matcher, terms, random.Random(12))
+    report_absent(matcher, terms)
     if "--accuracy" in sys.argv:
         return
 

@@ -177,3 +177,22 @@ def test_an_edition_year_after_a_name_finds_the_term_unless_the_year_is_part_of_
     ]:
         found = matcher.resolve(query).match
         assert found is not None and found.slug == slug, query
+
+
+def test_a_real_word_in_place_of_a_names_word_asks_instead_of_answering():
+    """'arrival date' is not a typo for 'Arrival rate', nor 'unplanned order' for 'Planned order'."""
+    matcher = Matcher(
+        [
+            Indexed("arrival-rate", "Arrival rate", ()),
+            Indexed("promise-date", "Promise date", ()),
+            Indexed("planned-order", "Planned order", ()),
+            Indexed("unplanned-issue", "Unplanned issue", ()),
+            Indexed("1-10-100-rule", "1-10-100 rule", ()),
+        ]
+    )
+    for query, suggested in [("arrival date", "arrival-rate"), ("unplanned order", "planned-order")]:
+        found = matcher.resolve(query)
+        assert found.match is None, query
+        assert suggested in [m.slug for m in found.suggestions], query
+    assert matcher.resolve("arival rate").match.slug == "arrival-rate"  # a typo is still corrected
+    assert matcher.resolve("what is a 1-10-100 rule?").match.slug == "1-10-100-rule"  # "a 1" is no acronym

@@ -249,7 +249,7 @@ class Matcher:
         if ranked and not found and not shared:
             best = ranked[0]
             runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-            if best.score >= CONFIDENT and best.score - runner_up >= MARGIN:
+            if best.score >= CONFIDENT and best.score - runner_up >= MARGIN and not self._swaps_a_word(key, best):
                 return Resolution(best)
         head = self._head(key)
         if head is not None:  # "steel drum", "digital tachograph": a kind of the term the last words name
@@ -268,6 +268,16 @@ class Matcher:
             if hit is not None:
                 return Match(hit[0], self._names[hit[0]], hit[1], 80.0)
         return None
+
+    def _swaps_a_word(self, key: str, match: Match) -> bool:
+        """Whether a close match differs from the query by a real word, not a typo.
+
+        "arrival date" is not a slip for "Arrival rate", nor "unplanned order" for "Planned order": when every
+        query word missing from the match is itself a glossary word, the learner meant another term.
+        """
+        matched = set(normalize(match.via).split())
+        changed = [word for word in key.split() if word not in matched]
+        return bool(changed) and all(word in self._postings for word in changed)
 
     def _one_word(self, key: str, joined: str) -> tuple[str, float] | None:
         """Return the vocabulary word a one-word query names (typed whole, split, joined or with a slip), scored."""

@@ -10,7 +10,7 @@ from bot.core.normalize import fold, normalize_words
 # "KPIs", "RFQ's", "POs'": an upper-case acronym with a lower-case plural or possessive ending.
 # Only the case tells "POs" (purchase orders) from "POS" (point of sale), so this runs before folding.
 _ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9&]*[A-Z0-9])(?:['\u2019]s|s['\u2019]?)(?!\w)")
-_LETTER_RUN = re.compile(r"\b(?:[a-z0-9] )+[a-z0-9]\b")
+_LETTER_RUN = re.compile(r"\b(?:[a-z] )+[a-z]\b")  # letters only: "what is a 1-10-100 rule" keeps its "a"
 # Filler in normalised form ("what does" is "what doe" after singularising, like every key).
 _LEADING = re.compile(
     r"^(?:(?:what is meant by|what are|what is|whats|what doe|what do|what|define|definition of|meaning of|"
