@@ -23,42 +23,13 @@ FUZZY_FILL = 10  # autocomplete adds typo matches only below this many prefix hi
 SHORT = 4  # queries this short (letters, without spaces) never match fuzzily
 DISTINCT_MIN = 4  # a word this long that only one term contains names that term ("takt", "gemba")
 # Question and grammar words never name a term on their own, even when one name contains them ("what").
-_FUNCTION_WORDS = frozenset(
-    {
-        "been",
-        "being",
-        "does",
-        "each",
-        "every",
-        "have",
-        "just",
-        "must",
-        "should",
-        "some",
-        "such",
-        "than",
-        "that",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "very",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "whom",
-        "whose",
-        "will",
-        "would",
-        "your",
-    }
-)
+# fmt: off
+_FUNCTION_WORDS = frozenset({
+    "been", "being", "does", "each", "every", "have", "just", "must", "should", "some", "such", "than", "that",
+    "their", "them", "then", "there", "these", "they", "this", "those", "very", "were", "what", "when", "where",
+    "which", "whom", "whose", "will", "would", "your",
+})
+# fmt: on
 
 
 @dataclass(frozen=True, slots=True)
