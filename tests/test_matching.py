@@ -188,6 +188,8 @@ def test_a_real_word_in_place_of_a_names_word_asks_instead_of_answering():
             Indexed("planned-order", "Planned order", ()),
             Indexed("unplanned-issue", "Unplanned issue", ()),
             Indexed("1-10-100-rule", "1-10-100 rule", ()),
+            Indexed("lot-size", "Lot size", ()),
+            Indexed("transfer-batch", "Transfer batch", ("transfer batch sizes",)),
         ]
     )
     for query, suggested in [("arrival date", "arrival-rate"), ("unplanned order", "planned-order")]:
@@ -196,3 +198,4 @@ def test_a_real_word_in_place_of_a_names_word_asks_instead_of_answering():
         assert suggested in [m.slug for m in found.suggestions], query
     assert matcher.resolve("arival rate").match.slug == "arrival-rate"  # a typo is still corrected
     assert matcher.resolve("what is a 1-10-100 rule?").match.slug == "1-10-100-rule"  # "a 1" is no acronym
+    assert matcher.resolve("Lot sizes").match.slug == "lot-size"  # an inflected word is the same word

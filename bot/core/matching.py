@@ -246,8 +246,9 @@ class Matcher:
         "arrival date" is not a slip for "Arrival rate", nor "unplanned order" for "Planned order": when every
         query word missing from the match is itself a glossary word, the learner meant another term.
         """
-        matched = set(normalize(match.via).split())
-        changed = [word for word in key.split() if word not in matched]
+        matched = normalize(match.via).split()
+        # A word the match spells longer or shorter ("lot siz" for "lot size") is the same word, inflected.
+        changed = [w for w in key.split() if not any(m.startswith(w) or w.startswith(m) for m in matched)]
         return bool(changed) and all(word in self._postings for word in changed)
 
     def _one_word(self, key: str, joined: str) -> tuple[str, float] | None:
